@@ -1,0 +1,250 @@
+"""The interview's event stream: aiohttp bytes, our decoder, typed events.
+
+One ``InterviewStream`` per interview and client: a cold connection
+(``_connection``) chained into a resumable stream (``_resume``), decoded into
+typed events, and shared hot with reference counting (``_sharing``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import Any
+
+import aiohttp
+import orjson
+import reactivex
+from pydantic import ValidationError
+from reactivex import Observable, abc
+from reactivex.disposable import Disposable
+
+from ._aio import cancel
+from ._config import ClientConfig
+from ._resume import ReconnectPolicy, ResumeState, resumable
+from ._rest import api_error
+from ._sharing import SharedSource
+from ._sse import EventTooLarge, ServerSentEvent, SSEDecoder
+from .errors import StreamError, TransportError
+from .models import TERMINAL_STATUSES, Event
+
+__all__ = ["InterviewStream", "open_session"]
+
+logger = logging.getLogger(__name__)
+
+_ERROR_BODY_LIMIT = 4096
+_TERMINAL_MARKERS = tuple(f'"{s}"' for s in TERMINAL_STATUSES)
+
+
+def open_session() -> aiohttp.ClientSession:
+    """Create the session that carries every stream of one client.
+
+    Must run inside the loop that will use it (aiohttp binds to it). No total
+    timeout: aiohttp's default of five minutes would cut long interviews.
+    No connection limit: each open stream holds one connection for its life.
+    """
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=None),
+        auto_decompress=False,
+    )
+
+
+class InterviewStream:
+    """The shared, resumable, typed event stream of one interview."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        session: Any,
+        interview_id: str,
+        *,
+        path: str,
+        policy: ReconnectPolicy,
+        idle_timeout: float | None,
+        max_event_bytes: int,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.interview_id = interview_id
+        self._config = config
+        self._session_getter = session
+        self._path = path
+        self._idle_timeout = idle_timeout
+        self._max_event_bytes = max_event_bytes
+        name = f"stream {interview_id}"
+        raw = resumable(
+            self._connection, policy, _is_terminal, name=name, rng=rng
+        )
+        self.shared: SharedSource[Event] = SharedSource(self._typed(raw), name)
+
+    def _typed(self, raw: Observable[ServerSentEvent]) -> Observable[Event]:
+        """Decode each SSE event into a typed event, skipping malformed ones.
+
+        One step instead of ``map`` then ``filter``: this runs for every event.
+        """
+        interview_id = self.interview_id
+
+        def subscribe(
+            observer: abc.ObserverBase[Event], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            def on_next(sse: ServerSentEvent) -> None:
+                event = decode_event(sse, interview_id)
+                if event is not None:
+                    observer.on_next(event)
+
+            return raw.subscribe(
+                on_next, observer.on_error, observer.on_completed, scheduler=scheduler
+            )
+
+        return reactivex.create(subscribe)
+
+    def _connection(self, state: ResumeState) -> Observable[ServerSentEvent]:
+        def subscribe(
+            observer: abc.ObserverBase[ServerSentEvent],
+            scheduler: abc.SchedulerBase | None = None,
+        ) -> abc.DisposableBase:
+            task = asyncio.get_running_loop().create_task(self._read(state, observer))
+
+            def on_done(done: asyncio.Task[None]) -> None:
+                if done.cancelled():
+                    return
+                error = done.exception()
+                if error is None:
+                    observer.on_completed()
+                else:
+                    observer.on_error(error)  # type: ignore[arg-type]
+
+            task.add_done_callback(on_done)
+            return Disposable(lambda: cancel(task))
+
+        return reactivex.create(subscribe)
+
+    async def _read(
+        self, state: ResumeState, observer: abc.ObserverBase[ServerSentEvent]
+    ) -> None:
+        session: aiohttp.ClientSession = self._session_getter()
+        url = self._config.base_url + self._path
+        headers = {
+            "Accept": "text/event-stream",
+            "Accept-Encoding": "identity",
+            "Cache-Control": "no-cache",
+            "Authorization": f"Bearer {self._config.api_key.reveal()}",
+        }
+        if state.last_event_id:
+            headers["Last-Event-ID"] = state.last_event_id
+        timeouts = self._config.timeouts
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeouts.connect, sock_connect=timeouts.connect,
+            sock_read=self._idle_timeout,
+        )  # fmt: skip
+
+        try:
+            async with session.get(url, headers=headers, timeout=timeout) as response:
+                logger.info("GET %s -> %d (stream open)", self._path, response.status)
+                await self._check(response, state)
+                if state.no_content:
+                    return
+                await self._pump(response, state, observer)
+        except aiohttp.ClientConnectorError as exc:
+            raise TransportError("GET", self._path, str(exc), request_sent=False) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            reason = (
+                f"no bytes for {self._idle_timeout} s (idle timeout)"
+                if isinstance(exc, TimeoutError)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            raise TransportError("GET", self._path, reason) from exc
+        finally:
+            logger.info("stream %s closed", self.interview_id)
+
+    async def _check(self, response: aiohttp.ClientResponse, state: ResumeState) -> None:
+        if response.status == 204:
+            state.no_content = True
+            return
+        if response.status != 200:
+            body = await response.content.read(_ERROR_BODY_LIMIT)
+            raise api_error(
+                "GET", self._path, response.status, body,
+                response.headers.get("Retry-After"),
+            )  # fmt: skip
+
+        # NOTE: the standard fails the connection on any other MIME type
+        # (HTML 9.2.3); a proxy's HTML error page must not be parsed as events.
+        if response.content_type != "text/event-stream":
+            raise StreamError(
+                f"GET {self._path} answered {response.content_type!r}, not an "
+                "event stream; check the base URL or a proxy in between"
+            )
+
+    async def _pump(
+        self,
+        response: aiohttp.ClientResponse,
+        state: ResumeState,
+        observer: abc.ObserverBase[ServerSentEvent],
+    ) -> None:
+        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
+        # NOTE: the last event ID survives reconnection (HTML 9.2.3).
+        decoder.last_event_id = state.last_event_id
+        on_next = observer.on_next
+
+        async for chunk in response.content.iter_any():
+            try:
+                events = decoder.feed(chunk)
+            except EventTooLarge as exc:
+                for event in exc.events:
+                    on_next(event)
+                raise
+            for event in events:
+                on_next(event)
+            if decoder.retry is not None:
+                state.retry_ms = decoder.retry
+        decoder.close()
+
+
+def decode_event(sse: ServerSentEvent, interview_id: str) -> Event | None:
+    """Turn one SSE event into a typed event; log and return None when malformed."""
+    try:
+        payload = orjson.loads(sse.data)
+    except orjson.JSONDecodeError:
+        logger.warning(
+            "interview %s: skipped event id=%r: data is not JSON (%d chars)",
+            interview_id, sse.id, len(sse.data),
+        )  # fmt: skip
+        return None
+
+    if not isinstance(payload, dict):
+        logger.warning(
+            "interview %s: skipped event id=%r: data is JSON %s, not an object",
+            interview_id, sse.id, type(payload).__name__,
+        )  # fmt: skip
+        return None
+
+    try:
+        event = Event.from_payload(payload, sse.id or None)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+        logger.warning(
+            "interview %s: skipped event id=%r of kind %r: invalid %s",
+            interview_id, sse.id, payload.get("event"), fields,
+        )  # fmt: skip
+        return None
+
+    logger.debug("interview %s: event id=%r kind=%s", interview_id, sse.id, event.kind)
+    return event
+
+
+def _is_terminal(sse: ServerSentEvent) -> bool:
+    """Whether an event is a terminal status, checked cheaply before parsing."""
+    data = sse.data
+    if '"status"' not in data or not any(m in data for m in _TERMINAL_MARKERS):
+        return False
+    try:
+        payload = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    return (
+        isinstance(payload, dict)
+        and payload.get("event") == "status"
+        and payload.get("status") in TERMINAL_STATUSES
+    )

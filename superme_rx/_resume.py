@@ -1,0 +1,249 @@
+"""Reconnection of the event stream: when, how long to wait, what to skip.
+
+The WHATWG standard (HTML, 9.2.3 "Processing model") has the client reconnect
+after a connection ends, sending ``Last-Event-ID``, waiting the server's
+``retry:`` time. This module adds what the standard leaves to the client:
+backoff with full jitter when the server names no time, ``Retry-After`` on
+429 and 503, a bound on attempts that make no progress, and the removal of
+events that a server replays although the client has them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+from collections import Counter
+from collections.abc import Callable
+
+import reactivex
+from reactivex import Observable, abc
+from reactivex.disposable import CompositeDisposable, SerialDisposable
+from reactivex.scheduler import TimeoutScheduler
+from reactivex.scheduler.eventloop import AsyncIOScheduler
+
+from ._sse import EventTooLarge, ServerSentEvent
+from .errors import ApiError, StreamError
+
+__all__ = ["NO_RECONNECT", "ReconnectPolicy", "ResumeState", "resumable"]
+
+logger = logging.getLogger(__name__)
+
+# Statuses after which reconnecting cannot help (issue #3, "Resumption").
+_FINAL_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 410, 422})
+
+
+@dataclasses.dataclass(frozen=True)
+class ReconnectPolicy:
+    """How the event stream reconnects after a drop.
+
+    Attributes:
+        max_attempts: Attempts in a row that deliver no new event before the
+            stream gives up with ``StreamError``; 0 turns reconnection off.
+        initial_delay: Seconds of the first backoff step.
+        max_delay: The cap of the backoff, in seconds.
+        min_server_retry: The lowest ``retry:`` (seconds) honoured; lower
+            values are raised to it, so that a server cannot make us spin.
+        max_server_retry: The highest ``retry:`` or ``Retry-After`` honoured.
+    """
+
+    max_attempts: int = 8
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    min_server_retry: float = 0.1
+    max_server_retry: float = 300.0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the stream reconnects at all."""
+        return self.max_attempts > 0
+
+    def delay(
+        self,
+        attempt: int,
+        server_retry_ms: int | None = None,
+        retry_after: float | None = None,
+        rng: random.Random | None = None,
+    ) -> float:
+        """Seconds to wait before reconnection ``attempt`` (1 for the first).
+
+        ``Retry-After`` wins, then the server's ``retry:``, both clamped; else
+        full jitter: uniform between 0 and ``initial * 2**(attempt-1)``, capped.
+        """
+        low, high = self.min_server_retry, self.max_server_retry
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), high)
+        if server_retry_ms is not None:
+            return min(max(server_retry_ms / 1000, low), high)
+
+        ceiling = min(self.max_delay, self.initial_delay * 2 ** (attempt - 1))
+        return (rng or random).uniform(0, ceiling)
+
+
+NO_RECONNECT = ReconnectPolicy(max_attempts=0)
+"""A policy that never reconnects: the first drop ends the stream in error."""
+
+
+@dataclasses.dataclass
+class ResumeState:
+    """What one stream remembers between its connections."""
+
+    last_event_id: str = ""
+    retry_ms: int | None = None
+    no_content: bool = False
+    connections: int = 0
+    own_ids: set[str] = dataclasses.field(default_factory=set)
+    inherited: Counter[int] = dataclasses.field(default_factory=Counter)
+
+
+Connect = Callable[[ResumeState], Observable[ServerSentEvent]]
+"""Opens one connection, sending ``state.last_event_id``; may set ``retry_ms``
+and ``no_content`` on the state."""
+
+
+def resumable(
+    connect: Connect,
+    policy: ReconnectPolicy,
+    is_final: Callable[[ServerSentEvent], bool],
+    *,
+    name: str = "stream",
+    rng: random.Random | None = None,
+    scheduler: abc.SchedulerBase | None = None,
+) -> Observable[ServerSentEvent]:
+    """Chain connections into one stream without loss or repetition.
+
+    --a--b--X   (drop)   ....wait....   --b--c--d(final)|
+    --a--b-------------------------------------c--d|
+
+    On a reconnection, events already delivered are skipped until the first
+    new one: an event that came with its own id is a replay when that id was
+    delivered before; one without an ``id:`` line keeps the previous id, so it
+    is a replay only when that id came with the same data as often before. A
+    server that ignores ``Last-Event-ID`` and replays from the start, even
+    with fields stamped afresh, causes no duplicate.
+
+    Args:
+        connect: Opens one connection.
+        policy: When and how long to wait before reconnecting.
+        is_final: Whether an event ends the stream (a terminal status).
+        name: For log lines.
+        rng: The randomness of the jitter (seed it in tests).
+        scheduler: Where the waits run; the subscriber's by default.
+
+    Returns:
+        The events of all connections, completing after a final event or a
+        204 answer, or erroring with a final ``ApiError``, ``EventTooLarge``,
+        or ``StreamError`` once the policy gives up.
+    """
+
+    def subscribe(
+        observer: abc.ObserverBase[ServerSentEvent],
+        subscribe_scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        sched = scheduler or subscribe_scheduler or _default_scheduler()
+        state = ResumeState()
+        current = SerialDisposable()
+        failures = 0
+        done = False
+
+        def open_connection() -> None:
+            catching_up = state.connections > 0
+            previous_id = state.last_event_id
+            seen: Counter[int] = Counter()
+            state.connections += 1
+            state.no_content = False
+
+            def is_replay(event: ServerSentEvent) -> bool:
+                # An id that differs from the one before came on its own id
+                # line, and such ids name one event each; an event that kept
+                # the previous id is told apart by its data.
+                if event.id != previous_id:
+                    return event.id in state.own_ids
+                key = hash((event.id, event.data))
+                seen[key] += 1
+                return seen[key] <= state.inherited[key]
+
+            def on_next(event: ServerSentEvent) -> None:
+                nonlocal catching_up, failures, done, previous_id
+                if done:
+                    return
+                if catching_up:
+                    if is_replay(event):
+                        previous_id = event.id
+                        logger.debug("%s: skipped replayed event id=%s", name, event.id)
+                        return
+                    catching_up = False
+
+                if event.id != previous_id:
+                    state.own_ids.add(event.id)
+                else:
+                    state.inherited[hash((event.id, event.data))] += 1
+                previous_id = state.last_event_id = event.id
+                failures = 0
+                observer.on_next(event)
+                if is_final(event):
+                    done = True
+                    current.dispose()
+                    observer.on_completed()
+
+            def on_error(error: Exception) -> None:
+                retry_or_fail(error)
+
+            def on_completed() -> None:
+                nonlocal done
+                if state.no_content:
+                    done = True
+                    logger.info("%s: server has nothing more (204)", name)
+                    observer.on_completed()
+                    return
+                retry_or_fail(None)
+
+            current.disposable = connect(state).subscribe(on_next, on_error, on_completed)
+
+        def retry_or_fail(error: Exception | None) -> None:
+            nonlocal failures, done
+            if isinstance(error, EventTooLarge) or (
+                isinstance(error, ApiError) and error.status_code in _FINAL_STATUSES
+            ):
+                done = True
+                observer.on_error(error)
+                return
+
+            failures += 1
+            what = "ended before a terminal status" if error is None else str(error)
+            if failures > policy.max_attempts:
+                done = True
+                reason = (
+                    f"{name}: {what}; gave up after {policy.max_attempts} "
+                    "reconnection attempts without a new event"
+                    if policy.enabled
+                    else f"{name}: {what}; reconnection is off"
+                )
+                failure = StreamError(f"{reason} (last event id {state.last_event_id!r})")
+                failure.__cause__ = error
+                observer.on_error(failure)
+                return
+
+            retry_after = error.retry_after if isinstance(error, ApiError) else None
+            wait = policy.delay(failures, state.retry_ms, retry_after, rng)
+            logger.warning(
+                "%s: %s; reconnecting in %.2f s (attempt %d of %d, last id %r)",
+                name, what, wait, failures, policy.max_attempts, state.last_event_id,
+            )  # fmt: skip
+            current.disposable = sched.schedule_relative(
+                wait, lambda _s, _st: open_connection()
+            )
+
+        open_connection()
+        return CompositeDisposable(current)
+
+    return reactivex.create(subscribe)
+
+
+def _default_scheduler() -> abc.SchedulerBase:
+    """Wait on the running asyncio loop when there is one, else on a timer thread."""
+    try:
+        return AsyncIOScheduler(asyncio.get_running_loop())
+    except RuntimeError:
+        return TimeoutScheduler()

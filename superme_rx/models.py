@@ -1,0 +1,235 @@
+"""Typed values for every answer and event of the SuperMe interview API.
+
+Every model is frozen. REST models keep fields the service adds without notice
+(``extra="allow"``) and tolerate missing optional ones. Events keep the payload
+as received in ``raw`` and the SSE id they arrived with in ``id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Final
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "Attachment",
+    "Event",
+    "FeedbackResult",
+    "InterviewStart",
+    "InterviewStatus",
+    "InterviewSummary",
+    "MessageEvent",
+    "MessageReply",
+    "StageChangeEvent",
+    "StageInfo",
+    "StatusEvent",
+    "SubmitResult",
+    "TokenEvent",
+    "Transcript",
+    "TranscriptMessage",
+    "TranscriptStage",
+    "UnknownEvent",
+    "event_class",
+]
+
+TERMINAL_STATUSES: Final = frozenset({"completed", "scoring", "scored", "failed", "withdrawn"})
+"""Statuses after which the service sends nothing more (API.md, "Terminal")."""
+
+INTERVIEWER_ROLE: Final = "company"
+"""The role the service gives the interviewer's messages and tokens."""
+
+CANDIDATE_ROLE: Final = "candidate"
+"""The role of the candidate's messages (assumed; the vendor never named it)."""
+
+
+class _Resource(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+
+
+class Attachment(_Resource):
+    """A file sent with a message, stored by the service beforehand."""
+
+    gcs_path: str
+    filename: str
+    content_type: str
+
+
+class InterviewStart(_Resource):
+    """The answer of ``start_interview``."""
+
+    interview_id: str
+    status: str = "preparing"
+
+
+class StageInfo(_Resource):
+    """One stage in a status snapshot."""
+
+    stage_number: int
+    name: str | None = None
+    status: str | None = None
+
+
+class InterviewStatus(_Resource):
+    """A snapshot of an interview, the answer of ``get_interview_status``."""
+
+    interview_id: str
+    status: str
+    stages: tuple[StageInfo, ...] = ()
+    active_stage: int | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the interview has reached a status after which nothing moves."""
+        return self.status in TERMINAL_STATUSES
+
+
+class TranscriptMessage(_Resource):
+    """One message of a transcript stage."""
+
+    role: str | None = None
+    content: str = Field(
+        default="", validation_alias=AliasChoices("content", "message", "text")
+    )
+
+
+class TranscriptStage(_Resource):
+    """One stage of a transcript.
+
+    The service names the number ``stage_number``, sometimes ``number``, and
+    sometimes gives only a ``stage`` name (API.md); all three are accepted.
+    """
+
+    stage_number: int | None = Field(
+        default=None, validation_alias=AliasChoices("stage_number", "number")
+    )
+    name: str | None = Field(
+        default=None, validation_alias=AliasChoices("name", "stage_name", "stage")
+    )
+    messages: tuple[TranscriptMessage, ...] = ()
+
+
+class Transcript(_Resource):
+    """The answer of ``get_interview_transcript``: its stages in order."""
+
+    transcript: tuple[TranscriptStage, ...] = ()
+
+
+class InterviewSummary(_Resource):
+    """One entry of ``list_my_interviews``."""
+
+    interview_id: str
+    status: str | None = None
+
+
+class MessageReply(_Resource):
+    """The answer of ``send_interview_message``: the interviewer's reply."""
+
+    interview_id: str | None = None
+    stage_name: str | None = None
+    message: str | None = None
+    next_manual_stage: int | None = None
+
+
+class SubmitResult(_Resource):
+    """The answer of ``submit_interview``."""
+
+    status: str
+
+
+class FeedbackResult(_Resource):
+    """The answer of ``send_interview_feedback``."""
+
+    success: bool
+
+
+class Event(BaseModel):
+    """One event of the interview stream.
+
+    Attributes:
+        kind: The payload's ``event`` key.
+        id: The SSE id the event arrived with (the last ``id:`` line seen), or
+            None when the server sends none.
+        raw: The payload exactly as received, unknown fields included.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    KIND: ClassVar[str] = ""
+
+    kind: str = Field(default="", validation_alias="event")
+    id: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    @staticmethod
+    def from_payload(payload: dict[str, Any], sse_id: str | None = None) -> Event:
+        """Build the typed event for one decoded ``data:`` payload.
+
+        Args:
+            payload: The JSON object of the event; kept as ``raw``.
+            sse_id: The SSE id it arrived with.
+
+        Raises:
+            pydantic.ValidationError: A known kind whose fields have the wrong
+                types; the stream logs and skips such an event.
+        """
+        cls = event_class(payload.get("event"))
+        return cls.model_validate({**payload, "id": sse_id, "raw": payload})
+
+
+class StageChangeEvent(Event):
+    """The interview moved to another stage."""
+
+    KIND: ClassVar[str] = "stage_change"
+
+    stage_number: int | None = None
+    stage_name: str | None = None
+
+
+class TokenEvent(Event):
+    """One piece of a message being streamed."""
+
+    KIND: ClassVar[str] = "token"
+
+    role: str | None = None
+    token: str = ""
+    stage_number: int | None = None
+
+
+class MessageEvent(Event):
+    """A whole message. ``role`` and ``stage_number`` are assumed (API.md)."""
+
+    KIND: ClassVar[str] = "message"
+
+    content: str = ""
+    role: str | None = None
+    stage_number: int | None = None
+
+
+class StatusEvent(Event):
+    """The interview's status changed."""
+
+    KIND: ClassVar[str] = "status"
+
+    status: str
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the stream ends after this event."""
+        return self.status in TERMINAL_STATUSES
+
+
+class UnknownEvent(Event):
+    """An event of a kind this version does not know; see ``raw``."""
+
+
+_BY_KIND: dict[str, type[Event]] = {
+    cls.KIND: cls for cls in (StageChangeEvent, TokenEvent, MessageEvent, StatusEvent)
+}
+
+
+def event_class(kind: object) -> type[Event]:
+    """Return the model for an ``event`` key, ``UnknownEvent`` for the rest."""
+    if isinstance(kind, str):
+        return _BY_KIND.get(kind, UnknownEvent)
+    return UnknownEvent

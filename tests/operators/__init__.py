@@ -1,0 +1,1 @@
+"""Tests of ``superme_rx.operators``, in virtual time."""

@@ -1,0 +1,232 @@
+"""Reconnection schedule and de-duplication of the stream, in virtual time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from reactivex import Observable
+from reactivex.testing import ReactiveTest, TestScheduler
+from reactivex.testing.recorded import Recorded
+
+from superme_rx._resume import (
+    NO_RECONNECT,
+    ReconnectPolicy,
+    ResumeState,
+    resumable,
+)
+from superme_rx._sse import EventTooLarge, ServerSentEvent
+from superme_rx.errors import ApiError, NotFoundError, RateLimitError, StreamError
+
+on_next = ReactiveTest.on_next
+on_completed = ReactiveTest.on_completed
+on_error = ReactiveTest.on_error
+
+END = ServerSentEvent(data='{"event":"status","status":"completed"}', id="9")
+
+
+class Ceiling:
+    """A jitter source that always draws the top of the range."""
+
+    def uniform(self, low: float, high: float) -> float:
+        return high
+
+
+def sse(event_id: str, data: str | None = None) -> ServerSentEvent:
+    return ServerSentEvent(data=data if data is not None else f"d{event_id}", id=event_id)
+
+
+class Server:
+    """Hands out one scripted cold connection per connect() call."""
+
+    def __init__(self, scheduler: TestScheduler, scripts: Sequence[list[Recorded[Any]]]):
+        self.scheduler = scheduler
+        self.scripts = list(scripts)
+        self.last_ids: list[str] = []
+        self.opened_at: list[float] = []
+        self.no_content_on: set[int] = set()
+
+    def connect(self, state: ResumeState) -> Observable[ServerSentEvent]:
+        index = len(self.last_ids)
+        self.last_ids.append(state.last_event_id)
+        self.opened_at.append(self.scheduler.clock)
+        if index in self.no_content_on:
+            state.no_content = True
+        return self.scheduler.create_cold_observable(*self.scripts[index])
+
+
+def is_final(event: ServerSentEvent) -> bool:
+    return event is END
+
+
+def run(server: Server, policy: ReconnectPolicy) -> list[Recorded[Any]]:
+    stream = resumable(
+        server.connect, policy, is_final,
+        rng=Ceiling(), scheduler=server.scheduler,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return server.scheduler.start(lambda: stream).messages
+
+
+def test_resumable_backs_off_exponentially_until_the_cap() -> None:
+    """Drops without progress wait 0.5, 1, 2, 4 s (jitter at its top), capped at 3 s."""
+    scheduler = TestScheduler()
+    empty: list[Recorded[Any]] = [on_completed(1)]
+    server = Server(scheduler, [empty] * 4 + [[on_next(1, END)]])
+    policy = ReconnectPolicy(max_attempts=10, initial_delay=0.5, max_delay=3.0)
+
+    messages = run(server, policy)
+
+    assert server.opened_at == [200, 201.5, 203.5, 206.5, 210.5]
+    assert messages == [on_next(211.5, END), on_completed(211.5)]
+
+
+def test_resumable_sends_the_last_id_and_honours_server_retry() -> None:
+    """The next connection carries the last delivered id and waits the server's retry."""
+    scheduler = TestScheduler()
+    server = Server(scheduler, [[on_next(1, sse("1")), on_completed(2)], [on_next(1, END)]])
+    original = server.connect
+
+    def connect_with_retry(state: ResumeState) -> Observable[ServerSentEvent]:
+        state.retry_ms = 7000
+        return original(state)
+
+    server.connect = connect_with_retry  # type: ignore[method-assign]
+    messages = run(server, ReconnectPolicy())
+
+    assert server.last_ids == ["", "1"]
+    assert server.opened_at == [200, 209]
+    assert messages == [on_next(201, sse("1")), on_next(210, END), on_completed(210)]
+
+
+def test_resumable_skips_events_a_server_replays_from_the_start() -> None:
+    """A server ignoring Last-Event-ID causes no duplicate; new events follow in order."""
+    scheduler = TestScheduler()
+    first = [on_next(1, sse("1")), on_next(2, sse("2")), on_error(3, OSError("reset"))]
+    again = [on_next(1, sse("1")), on_next(2, sse("2")), on_next(3, sse("3")),
+             on_next(4, END)]  # fmt: skip
+    server = Server(scheduler, [first, again])
+
+    messages = run(server, ReconnectPolicy(initial_delay=1.0))
+
+    assert [m.value.value for m in messages if m.value.kind == "N"] == [
+        sse("1"), sse("2"), sse("3"), END
+    ]
+
+
+def test_resumable_skips_replayed_events_whose_data_was_stamped_again() -> None:
+    """Events with their own ids are replays by id, even when a timestamp changed."""
+    scheduler = TestScheduler()
+    first = [on_next(1, sse("1", "a@1")), on_next(2, sse("2", "b@1")), on_completed(3)]
+    again = [on_next(1, sse("1", "a@2")), on_next(2, sse("2", "b@2")),
+             on_next(3, sse("3", "c@2")), on_next(4, END)]  # fmt: skip
+    server = Server(scheduler, [first, again])
+
+    messages = run(server, ReconnectPolicy(initial_delay=1.0))
+
+    assert [m.value.value.data for m in messages if m.value.kind == "N"] == [
+        "a@1", "b@1", "c@2", END.data
+    ]
+
+
+def test_resumable_delivers_new_events_that_repeat_the_previous_id() -> None:
+    """An event without its own id line keeps the previous id and is still delivered."""
+    scheduler = TestScheduler()
+    first = [on_next(1, sse("5", "a")), on_next(2, sse("5", "b")), on_completed(3)]
+    resumed = [on_next(1, sse("5", "c")), on_next(2, END)]
+    server = Server(scheduler, [first, resumed])
+
+    messages = run(server, ReconnectPolicy(initial_delay=1.0))
+
+    assert [m.value.value.data for m in messages if m.value.kind == "N"] == [
+        "a", "b", "c", END.data
+    ]
+
+
+@pytest.mark.parametrize("error", [
+    NotFoundError(404, "GET", "/s", "gone"),
+    ApiError(401, "GET", "/s", "bad key"),
+    EventTooLarge(1024, "3", []),
+])  # fmt: skip
+def test_resumable_does_not_retry_final_errors(error: Exception) -> None:
+    """401, 404 and an oversized event end the stream at once, without reconnecting."""
+    scheduler = TestScheduler()
+    server = Server(scheduler, [[on_error(5, error)]])
+
+    messages = run(server, ReconnectPolicy())
+
+    assert messages == [on_error(205, error)]
+    assert len(server.opened_at) == 1
+
+
+def test_resumable_waits_retry_after_on_rate_limit_and_unavailable() -> None:
+    """429 and 503 wait exactly their Retry-After seconds before the next attempt."""
+    scheduler = TestScheduler()
+    limited = RateLimitError(429, "GET", "/s", "slow down", retry_after=12)
+    busy = ApiError(503, "GET", "/s", "busy", retry_after=3)
+    server = Server(scheduler, [[on_error(0, limited)], [on_error(0, busy)], [on_next(0, END)]])
+
+    run(server, ReconnectPolicy())
+
+    assert server.opened_at == [200, 212, 215]
+
+
+def test_resumable_gives_up_after_attempts_without_progress() -> None:
+    """After max_attempts drops with no new event the stream fails with StreamError."""
+    scheduler = TestScheduler()
+    server = Server(scheduler, [[on_error(0, OSError("refused"))]] * 3)
+
+    messages = run(server, ReconnectPolicy(max_attempts=2, initial_delay=1.0))
+
+    assert len(server.opened_at) == 3
+    assert len(messages) == 1 and messages[0].value.kind == "E"
+    assert isinstance(messages[0].value.exception, StreamError)
+    assert "gave up after 2" in str(messages[0].value.exception)
+
+
+def test_resumable_resets_the_attempt_count_when_events_arrive() -> None:
+    """A connection that delivers a new event resets the count of failed attempts."""
+    scheduler = TestScheduler()
+    drop: list[Recorded[Any]] = [on_error(0, OSError("reset"))]
+    server = Server(scheduler, [
+        drop, [on_next(0, sse("1")), on_completed(1)], drop, [on_next(0, END)],
+    ])  # fmt: skip
+
+    messages = run(server, ReconnectPolicy(max_attempts=2, initial_delay=1.0))
+
+    assert messages[-1].value.kind == "C"
+    assert len(server.opened_at) == 4
+
+
+def test_resumable_completes_on_no_content() -> None:
+    """A 204 answer completes the stream instead of reconnecting."""
+    scheduler = TestScheduler()
+    server = Server(scheduler, [[on_completed(2)]])
+    server.no_content_on = {0}
+
+    messages = run(server, ReconnectPolicy())
+
+    assert messages == [on_completed(202)]
+
+
+def test_resumable_without_reconnection_fails_on_the_first_drop() -> None:
+    """With NO_RECONNECT an end before a terminal status is a StreamError at once."""
+    scheduler = TestScheduler()
+    server = Server(scheduler, [[on_next(1, sse("1")), on_completed(2)]])
+
+    messages = run(server, NO_RECONNECT)
+
+    assert messages[0] == on_next(201, sse("1"))
+    assert isinstance(messages[1].value.exception, StreamError)
+    assert "reconnection is off" in str(messages[1].value.exception)
+
+
+def test_resumable_closes_the_connection_after_a_terminal_event() -> None:
+    """The terminal event completes the stream and disposes its connection."""
+    scheduler = TestScheduler()
+    server = Server(scheduler, [[on_next(1, END), on_next(2, sse("10"))]])
+
+    messages = run(server, ReconnectPolicy())
+
+    assert messages == [on_next(201, END), on_completed(201)]
+    assert len(server.opened_at) == 1
