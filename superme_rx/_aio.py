@@ -77,7 +77,7 @@ def from_coroutine(
             observer.on_next(done.result())
             observer.on_completed()
 
-        future.add_done_callback(on_done)  # type: ignore[arg-type]
+        future.add_done_callback(on_done)
         return Disposable(lambda: cancel(future))
 
     return reactivex.create(subscribe)

@@ -7,7 +7,7 @@ import logging
 import urllib.parse
 from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiohttp
 import httpx
@@ -19,8 +19,8 @@ from reactivex import operators as ops
 from ._aio import from_coroutine
 from ._config import ClientConfig, Timeouts
 from ._events import InterviewStream, open_session
-from ._resume import ReconnectPolicy
 from ._rest import RestTransport, validate
+from ._resume import ReconnectPolicy
 from ._sharing import REPLAY_ALL
 from ._sse import DEFAULT_MAX_EVENT_BYTES
 from .errors import (
@@ -253,8 +253,14 @@ class RxSuperMeClient:
             ``NotFoundError``, ``ApiError``, ``TransportError``, ``PayloadError``.
         """
         interview_id = _segment("interview_id", interview_id)
-        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-            raise InvalidArgumentError(f"rating must be an integer from 1 to 5, got {rating!r}")
+        if (
+            isinstance(rating, bool)
+            or not isinstance(rating, int)
+            or not 1 <= rating <= 5
+        ):
+            raise InvalidArgumentError(
+                f"rating must be an integer from 1 to 5, got {rating!r}"
+            )
         body = {"stage_number": stage_number, "rating": rating, "comments": comments}
         return self._call(
             FeedbackResult, "send_interview_feedback", "POST",
@@ -348,14 +354,19 @@ class RxSuperMeClient:
             Those of ``get_interview_status``; apply ``retry()`` to go on.
         """
         if interval <= 0:
-            raise InvalidArgumentError(f"interval must be > 0 seconds, got {interval!r}")
+            raise InvalidArgumentError(
+                f"interval must be > 0 seconds, got {interval!r}"
+            )
         one = self.get_interview_status(interview_id)
-        pause = reactivex.timer(interval, scheduler=scheduler).pipe(ops.ignore_elements())
-        return reactivex.concat(one, pause).pipe(
-            ops.repeat(),
-            ops.distinct_until_changed(),
-            ops.take_while(lambda s: not s.is_terminal, inclusive=True),
+        pause = cast(
+            Observable[InterviewStatus],
+            reactivex.timer(interval, scheduler=scheduler).pipe(ops.ignore_elements()),
         )
+        cycle: Observable[InterviewStatus] = reactivex.concat(one, pause).pipe(
+            ops.repeat()
+        )
+        changes: Observable[InterviewStatus] = cycle.pipe(ops.distinct_until_changed())
+        return changes.pipe(ops.take_while(_unfinished, inclusive=True))
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -376,10 +387,16 @@ class RxSuperMeClient:
 
         return self._observe(fetch)
 
-    def _observe(self, factory: Callable[[], Coroutine[Any, Any, _T]]) -> Observable[_T]:
+    def _observe(
+        self, factory: Callable[[], Coroutine[Any, Any, _T]]
+    ) -> Observable[_T]:
         if self._closed:
             raise ConfigurationError("this client is closed; open a new one")
         return from_coroutine(factory, home_loop=lambda: self._loop)
+
+
+def _unfinished(status: InterviewStatus) -> bool:
+    return not status.is_terminal
 
 
 def _require(name: str, value: object) -> None:

@@ -106,7 +106,9 @@ class ClientConfig:
 
         url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
         if not url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"base URL must start with http:// or https://: {url!r}")
+            raise ConfigurationError(
+                f"base URL must start with http:// or https://: {url!r}"
+            )
 
         return cls(ApiKey(key), url, timeouts or Timeouts())
 

@@ -21,8 +21,8 @@ from reactivex.disposable import Disposable
 
 from ._aio import cancel
 from ._config import ClientConfig
-from ._resume import ReconnectPolicy, ResumeState, resumable
 from ._rest import api_error
+from ._resume import ReconnectPolicy, ResumeState, resumable
 from ._sharing import SharedSource
 from ._sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .errors import StreamError, TransportError
@@ -73,9 +73,7 @@ class InterviewStream:
         self._idle_timeout = idle_timeout
         self._max_event_bytes = max_event_bytes
         name = f"stream {interview_id}"
-        raw = resumable(
-            self._connection, policy, _is_terminal, name=name, rng=rng
-        )
+        raw = resumable(self._connection, policy, _is_terminal, name=name, rng=rng)
         self.shared: SharedSource[Event] = SharedSource(self._typed(raw), name)
 
     def _typed(self, raw: Observable[ServerSentEvent]) -> Observable[Event]:
@@ -86,7 +84,8 @@ class InterviewStream:
         interview_id = self.interview_id
 
         def subscribe(
-            observer: abc.ObserverBase[Event], scheduler: abc.SchedulerBase | None = None
+            observer: abc.ObserverBase[Event],
+            scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
             def on_next(sse: ServerSentEvent) -> None:
                 event = decode_event(sse, interview_id)
@@ -147,7 +146,9 @@ class InterviewStream:
                     return
                 await self._pump(response, state, observer)
         except aiohttp.ClientConnectorError as exc:
-            raise TransportError("GET", self._path, str(exc), request_sent=False) from exc
+            raise TransportError(
+                "GET", self._path, str(exc), request_sent=False
+            ) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             reason = (
                 f"no bytes for {self._idle_timeout} s (idle timeout)"
@@ -158,7 +159,9 @@ class InterviewStream:
         finally:
             logger.info("stream %s closed", self.interview_id)
 
-    async def _check(self, response: aiohttp.ClientResponse, state: ResumeState) -> None:
+    async def _check(
+        self, response: aiohttp.ClientResponse, state: ResumeState
+    ) -> None:
         if response.status == 204:
             state.no_content = True
             return

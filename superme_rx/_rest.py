@@ -48,7 +48,9 @@ class RestTransport:
                 "Accept": "application/json",
                 "User-Agent": "superme-rx",
             },
-            timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
+            timeout=httpx.Timeout(
+                connect=t.connect, read=t.read, write=t.write, pool=t.pool
+            ),
             transport=transport,
         )
 
@@ -78,7 +80,9 @@ class RestTransport:
             ) from exc
 
         elapsed_ms = (time.perf_counter() - started) * 1000
-        logger.info("%s %s -> %d (%.1f ms)", method, path, response.status_code, elapsed_ms)
+        logger.info(
+            "%s %s -> %d (%.1f ms)", method, path, response.status_code, elapsed_ms
+        )
 
         if not response.is_success:
             raise api_error(
@@ -108,7 +112,8 @@ def validate(model: type[_M], data: Any, endpoint: str) -> _M:
         return model.model_validate(data)
     except ValidationError as exc:
         fields = ", ".join(
-            ".".join(str(part) for part in err["loc"]) or "(root)" for err in exc.errors()
+            ".".join(str(part) for part in err["loc"]) or "(root)"
+            for err in exc.errors()
         )
         raise PayloadError(endpoint, f"{model.__name__} invalid at {fields}") from exc
 

@@ -16,6 +16,7 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Callable
+from typing import Protocol
 
 import reactivex
 from reactivex import Observable, abc
@@ -32,6 +33,14 @@ logger = logging.getLogger(__name__)
 
 # Statuses after which reconnecting cannot help (issue #3, "Resumption").
 _FINAL_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 410, 422})
+
+
+class Uniform(Protocol):
+    """A source of jitter, such as ``random.Random``."""
+
+    def uniform(self, a: float, b: float, /) -> float:
+        """Return a number between ``a`` and ``b``."""
+        ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +73,7 @@ class ReconnectPolicy:
         attempt: int,
         server_retry_ms: int | None = None,
         retry_after: float | None = None,
-        rng: random.Random | None = None,
+        rng: Uniform | None = None,
     ) -> float:
         """Seconds to wait before reconnection ``attempt`` (1 for the first).
 
@@ -108,7 +117,7 @@ def resumable(
     is_final: Callable[[ServerSentEvent], bool],
     *,
     name: str = "stream",
-    rng: random.Random | None = None,
+    rng: Uniform | None = None,
     scheduler: abc.SchedulerBase | None = None,
 ) -> Observable[ServerSentEvent]:
     """Chain connections into one stream without loss or repetition.
@@ -199,7 +208,9 @@ def resumable(
                     return
                 retry_or_fail(None)
 
-            current.disposable = connect(state).subscribe(on_next, on_error, on_completed)
+            current.disposable = connect(state).subscribe(
+                on_next, on_error, on_completed
+            )
 
         def retry_or_fail(error: Exception | None) -> None:
             nonlocal failures, done
@@ -220,7 +231,9 @@ def resumable(
                     if policy.enabled
                     else f"{name}: {what}; reconnection is off"
                 )
-                failure = StreamError(f"{reason} (last event id {state.last_event_id!r})")
+                failure = StreamError(
+                    f"{reason} (last event id {state.last_event_id!r})"
+                )
                 failure.__cause__ = error
                 observer.on_error(failure)
                 return

@@ -99,9 +99,6 @@ class SSEDecoder:
 
     Attributes:
         max_event_bytes: The limit given.
-        last_event_id: The last event ID string of 9.2.6: the ID buffer as of
-            the last dispatch (even one without data), kept across events and
-            ``close``. It is the value to send as ``Last-Event-ID``.
         retry: The reconnection time in milliseconds from the last ``retry``
             field of ASCII digits only, or None before any.
         retry_changed: Whether the last ``feed`` call changed ``retry``.
@@ -117,7 +114,7 @@ class SSEDecoder:
                 f"max_event_bytes must be at least 1, got {max_event_bytes}"
             )
         self.max_event_bytes = max_event_bytes
-        self.last_event_id = ""
+        self._last_event_id = ""
         self.retry: int | None = None
         self.retry_changed = False
         self.bytes_seen = 0
@@ -131,6 +128,21 @@ class SSEDecoder:
         self._id_buffer = ""
         self._tail = ""
         self._skip_lf = False
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event ID string of 9.2.6, to send as ``Last-Event-ID``.
+
+        Each dispatch, even one without data, copies the ID buffer here; it is
+        kept across events and ``close``. Setting it, before the first ``feed``
+        of a resumed stream, also sets the ID buffer, so events without an
+        ``id`` line carry it until the server sends another.
+        """
+        return self._last_event_id
+
+    @last_event_id.setter
+    def last_event_id(self, value: str) -> None:
+        self._last_event_id = self._id_buffer = value
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode the next chunk of the stream.
@@ -190,7 +202,7 @@ class SSEDecoder:
         self._data_size = 0
         self._event_type = ""
         # The id of an event that never dispatched must not reach the next one.
-        self._id_buffer = self.last_event_id
+        self._id_buffer = self._last_event_id
         self._tail = ""
         self._skip_lf = False
 
@@ -237,7 +249,7 @@ class SSEDecoder:
         new, set_data, set_type, set_id = _new_event, _set_data, _set_type, _set_id
         event_type = self._event_type
         id_buffer = self._id_buffer
-        last_event_id = self.last_event_id
+        last_event_id = self._last_event_id
         for line in lines:
             if not line:
                 # A blank line dispatches (9.2.6 "dispatch the event"); even
@@ -247,7 +259,7 @@ class SSEDecoder:
                     # Joining by LF leaves out the buffer's final LF (9.2.6).
                     event = new(ServerSentEvent)
                     set_data(event, "\n".join(data))
-                    set_type(event, event_type)
+                    set_type(event, event_type or "message")
                     set_id(event, id_buffer)
                     append(event)
                     data = []
@@ -284,7 +296,7 @@ class SSEDecoder:
         self._data = data
         self._event_type = event_type
         self._id_buffer = id_buffer
-        self.last_event_id = last_event_id
+        self._last_event_id = last_event_id
         return events
 
     def _set_retry(self, value: str) -> None:

@@ -33,7 +33,9 @@ __all__ = [
     "event_class",
 ]
 
-TERMINAL_STATUSES: Final = frozenset({"completed", "scoring", "scored", "failed", "withdrawn"})
+TERMINAL_STATUSES: Final = frozenset(
+    {"completed", "scoring", "scored", "failed", "withdrawn"}
+)
 """Statuses after which the service sends nothing more (API.md, "Terminal")."""
 
 INTERVIEWER_ROLE: Final = "company"

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-
 from collections.abc import AsyncIterator
 
 import pytest
-import reactivex
 from aiohttp import web
 from reactivex import operators as ops
 
@@ -17,6 +15,7 @@ from superme_rx import (
     ApiError,
     AuthenticationError,
     ConfigurationError,
+    InterviewStatus,
     InvalidArgumentError,
     NotFoundError,
     RateLimitError,
@@ -25,6 +24,11 @@ from superme_rx import (
     TransportError,
 )
 from superme_rx.simulator import FailSpec, Faults, Simulator
+
+
+def asks_or_ended(status: InterviewStatus) -> bool:
+    """Whether a snapshot awaits the candidate or is final."""
+    return status.status == "awaiting_input" or status.is_terminal
 
 
 async def test_start_interview_emits_the_new_interview(
@@ -37,7 +41,9 @@ async def test_start_interview_emits_the_new_interview(
     assert started.status == "preparing"
 
 
-async def test_endpoint_observable_is_cold(client: RxSuperMeClient, sim: Simulator) -> None:
+async def test_endpoint_observable_is_cold(
+    client: RxSuperMeClient, sim: Simulator
+) -> None:
     """Each subscription sends its own request; building the Observable sends none."""
     started = await client.start_interview(sim.role_ids[0])
     before = len(sim.requests)
@@ -59,10 +65,8 @@ async def test_whole_interview_through_every_endpoint(
 
     answered = 0
     while True:
-        status = await client.poll_interview_status(interview_id, interval=0.01).pipe(
-            ops.filter(lambda s: s.status == "awaiting_input" or s.is_terminal),
-            ops.first(),
-        )
+        polled = client.poll_interview_status(interview_id, interval=0.01)
+        status = await polled.pipe(ops.first(asks_or_ended))
         if status.is_terminal:
             break
         reply = await client.send_interview_message(
@@ -114,7 +118,9 @@ async def test_invalid_key_is_an_authentication_error(sim: Simulator) -> None:
     assert forged not in str(caught.value)
 
 
-async def test_submitting_twice_is_a_conflict(client: RxSuperMeClient, sim: Simulator) -> None:
+async def test_submitting_twice_is_a_conflict(
+    client: RxSuperMeClient, sim: Simulator
+) -> None:
     """Submitting an interview that is not completed answers 409 as ApiError."""
     interview_id = (await client.start_interview(sim.role_ids[0])).interview_id
 
@@ -142,7 +148,9 @@ async def test_server_error_is_retried_by_the_retry_operator() -> None:
     async with Simulator(time_scale=0, faults=faults) as sim:
         async with RxSuperMeClient(sim.api_key, base_url=sim.base_url) as client:
             started = await client.start_interview(sim.role_ids[0]).pipe(ops.retry(3))
-            statuses = [r.status for r in sim.requests if r.endpoint == "start_interview"]
+            statuses = [
+                r.status for r in sim.requests if r.endpoint == "start_interview"
+            ]
 
     assert started.interview_id
     assert statuses == [503, 503, 200]

@@ -30,7 +30,7 @@ def _subscribe_at(
 
 
 def test_shared_source_connects_once_for_many_subscribers() -> None:
-    """Two subscribers share one source subscription; the late one sees only later items."""
+    """Two subscribers share one source subscription; the late one sees later items."""
     scheduler = TestScheduler()
     source = scheduler.create_hot_observable(
         on_next(210, "a"), on_next(260, "b"), on_next(310, "c"), on_completed(400)
@@ -42,7 +42,10 @@ def test_shared_source_connects_once_for_many_subscribers() -> None:
     scheduler.start()
 
     assert first.messages == [
-        on_next(210, "a"), on_next(260, "b"), on_next(310, "c"), on_completed(400)
+        on_next(210, "a"),
+        on_next(260, "b"),
+        on_next(310, "c"),
+        on_completed(400),
     ]
     assert second.messages == [on_next(260, "b"), on_next(310, "c"), on_completed(400)]
     assert source.subscriptions == [Subscription(200, 400)]
@@ -65,7 +68,7 @@ def test_shared_source_disconnects_when_the_last_subscriber_leaves() -> None:
 
 
 def test_shared_source_never_resubscribes_after_completion() -> None:
-    """A subscriber after completion gets the replay and on_completed, no new connection."""
+    """A subscriber after completion gets replay and on_completed, no new connection."""
     scheduler = TestScheduler()
     source = scheduler.create_cold_observable(
         on_next(10, "x"), on_next(20, "y"), on_completed(30)
@@ -96,12 +99,15 @@ def test_shared_source_replays_the_requested_number_of_items() -> None:
 
     assert two.messages == [on_next(250, 2), on_next(250, 3), on_next(300, 4)]
     assert everything.messages == [
-        on_next(260, 1), on_next(260, 2), on_next(260, 3), on_next(300, 4)
+        on_next(260, 1),
+        on_next(260, 2),
+        on_next(260, 3),
+        on_next(300, 4),
     ]
 
 
 def test_shared_source_allows_a_new_connection_after_an_error() -> None:
-    """After on_error the next subscriber connects again, so retry() downstream works."""
+    """After on_error the next subscriber connects again, so retry() works."""
     scheduler = TestScheduler()
     error = RuntimeError("dropped")
     source = scheduler.create_cold_observable(on_next(10, "a"), on_error(20, error))

@@ -363,6 +363,17 @@ def test_decoder_close_discards_pending_and_starts_new_stream() -> None:
     assert decoder.feed(BOM + b"data: c\n\n") == [E("c", id="1")]
 
 
+def test_decoder_resumes_from_a_set_last_event_id() -> None:
+    """A last_event_id set before feeding is the id of events that name none."""
+    decoder = SSEDecoder()
+    decoder.last_event_id = "41"
+
+    events = decoder.feed(b"data: a\n\nid: 42\ndata: b\n\ndata: c\n\n")
+
+    assert events == [E("a", id="41"), E("b", id="42"), E("c", id="42")]
+    assert decoder.last_event_id == "42"
+
+
 def test_decoder_close_forgets_half_a_character() -> None:
     """After close, the start of an unfinished character does not spoil the next."""
     decoder = SSEDecoder()

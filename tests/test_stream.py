@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import reactivex
@@ -30,7 +30,11 @@ from superme_rx.simulator import FailSpec, Faults, LargeScript, Simulator
 
 ROLE_LARGE = "role-large"
 SCRIPT = LargeScript(
-    stages=3, questions_per_stage=2, tokens_per_message=4, token_interval=0, manual=False
+    stages=3,
+    questions_per_stage=2,
+    tokens_per_message=4,
+    token_interval=0,
+    manual=False,
 )
 FAST = ReconnectPolicy(max_attempts=5, initial_delay=0.01, max_delay=0.05)
 
@@ -76,6 +80,11 @@ def reading_tasks() -> list[asyncio.Task[Any]]:
     ]  # fmt: skip
 
 
+def asks_the_candidate(event: Event) -> bool:
+    """Whether an event is the status that awaits the candidate's answer."""
+    return isinstance(event, StatusEvent) and event.status == "awaiting_input"
+
+
 async def start(client: RxSuperMeClient, role: str = ROLE_LARGE) -> str:
     return (await client.start_interview(role)).interview_id
 
@@ -84,11 +93,15 @@ async def test_stream_emits_typed_events_and_completes_at_the_terminal_status(
     large_sim: Simulator,
 ) -> None:
     """Every payload arrives as its model, with raw and id, ending with completed."""
-    async with RxSuperMeClient(large_sim.api_key, base_url=large_sim.base_url) as client:
+    async with RxSuperMeClient(
+        large_sim.api_key, base_url=large_sim.base_url
+    ) as client:
         interview_id = await start(client)
         events = await collect(client.stream_interview(interview_id))
 
-    assert [without_ts(e.raw) for e in events] == expected_payloads(large_sim, interview_id)
+    assert [without_ts(e.raw) for e in events] == expected_payloads(
+        large_sim, interview_id
+    )
     assert all(isinstance(e.raw["ts"], float) for e in events)
     kinds = {type(e) for e in events}
     assert {StageChangeEvent, TokenEvent, MessageEvent, StatusEvent} <= kinds
@@ -100,7 +113,9 @@ async def test_stream_emits_typed_events_and_completes_at_the_terminal_status(
 
 async def test_stream_is_shared_by_concurrent_subscribers(large_sim: Simulator) -> None:
     """Two subscribers of the same interview share one connection and its events."""
-    async with RxSuperMeClient(large_sim.api_key, base_url=large_sim.base_url) as client:
+    async with RxSuperMeClient(
+        large_sim.api_key, base_url=large_sim.base_url
+    ) as client:
         interview_id = await start(client)
         first, second = await asyncio.gather(
             collect(client.stream_interview(interview_id)),
@@ -113,7 +128,9 @@ async def test_stream_is_shared_by_concurrent_subscribers(large_sim: Simulator) 
 
 async def test_stream_is_not_reopened_after_completion(large_sim: Simulator) -> None:
     """A late subscriber of a finished stream completes at once, with no request."""
-    async with RxSuperMeClient(large_sim.api_key, base_url=large_sim.base_url) as client:
+    async with RxSuperMeClient(
+        large_sim.api_key, base_url=large_sim.base_url
+    ) as client:
         interview_id = await start(client)
         stream = client.stream_interview(interview_id, replay=2)
         await collect(stream)
@@ -142,10 +159,9 @@ async def test_last_subscriber_leaving_closes_the_connection(sim: Simulator) -> 
             await asyncio.sleep(0.01)
 
         assert reading_tasks() == []
-        session = client._session
-        assert session is not None
-        assert len(session.connector._conns) == 0  # type: ignore[union-attr]
-        assert sum(len(v) for v in session.connector._acquired_per_host.values()) == 0  # type: ignore[union-attr]
+        connector = cast(Any, client._session).connector
+        assert len(connector._conns) == 0
+        assert sum(len(v) for v in connector._acquired_per_host.values()) == 0
 
 
 async def test_dropped_stream_delivers_every_event_once_in_order() -> None:
@@ -154,41 +170,51 @@ async def test_dropped_stream_delivers_every_event_once_in_order() -> None:
     async with Simulator(time_scale=0, large=SCRIPT, faults=faults) as sim:
         async with RxSuperMeClient(sim.api_key, base_url=sim.base_url) as client:
             interview_id = await start(client)
-            events = await collect(client.stream_interview(interview_id, reconnect=FAST))
+            events = await collect(
+                client.stream_interview(interview_id, reconnect=FAST)
+            )
 
     assert [without_ts(e.raw) for e in events] == expected_payloads(sim, interview_id)
     assert len(stream_requests(sim)) == -(-len(events) // 4)
 
 
 async def test_server_ignoring_last_event_id_causes_no_duplicate() -> None:
-    """A server that replays from the start after each drop still yields each event once."""
+    """A server replaying from the start after each drop yields each event once."""
     faults = Faults(drop_stream_after=5, drop_stream_times=3, ignore_last_event_id=True)
     async with Simulator(time_scale=0, large=SCRIPT, faults=faults) as sim:
         async with RxSuperMeClient(sim.api_key, base_url=sim.base_url) as client:
             interview_id = await start(client)
-            events = await collect(client.stream_interview(interview_id, reconnect=FAST))
+            events = await collect(
+                client.stream_interview(interview_id, reconnect=FAST)
+            )
 
     assert [without_ts(e.raw) for e in events] == expected_payloads(sim, interview_id)
-    assert [r.last_event_id for r in sim.requests if r.endpoint == "stream_interview"] == [
-        None, "5", "5", "5"
-    ]
+    assert [
+        r.last_event_id for r in sim.requests if r.endpoint == "stream_interview"
+    ] == [None, "5", "5", "5"]
 
 
 async def test_stream_retries_server_errors_and_rate_limits() -> None:
     """503 and 429 answers are retried as the policy says, then the stream flows."""
     fail = FailSpec(count=2, status=503, retry_after=0)
-    async with Simulator(
-        time_scale=0, large=SCRIPT, faults=Faults(fail_requests={"stream_interview": fail})
-    ) as sim:
-        async with RxSuperMeClient(sim.api_key, base_url=sim.base_url) as client:
-            interview_id = await start(client)
-            events = await collect(client.stream_interview(interview_id, reconnect=FAST))
+    async with (
+        Simulator(
+            time_scale=0,
+            large=SCRIPT,
+            faults=Faults(fail_requests={"stream_interview": fail}),
+        ) as sim,
+        RxSuperMeClient(sim.api_key, base_url=sim.base_url) as client,
+    ):
+        interview_id = await start(client)
+        events = await collect(client.stream_interview(interview_id, reconnect=FAST))
 
     assert stream_requests(sim) == [503, 503, 200]
     assert isinstance(events[-1], StatusEvent)
 
 
-async def test_stream_does_not_retry_authentication_or_not_found(sim: Simulator) -> None:
+async def test_stream_does_not_retry_authentication_or_not_found(
+    sim: Simulator,
+) -> None:
     """401 and 404 end the stream with their error after a single request."""
     async with RxSuperMeClient(sim.api_key, base_url=sim.base_url) as client:
         with pytest.raises(NotFoundError):
@@ -239,7 +265,9 @@ async def test_stream_without_reconnection_fails_on_a_drop() -> None:
         async with RxSuperMeClient(sim.api_key, base_url=sim.base_url) as client:
             interview_id = await start(client)
             with pytest.raises(StreamError, match="reconnection is off"):
-                await collect(client.stream_interview(interview_id, reconnect=NO_RECONNECT))
+                await collect(
+                    client.stream_interview(interview_id, reconnect=NO_RECONNECT)
+                )
 
 
 async def test_idle_timeout_reconnects_a_silent_stream(
@@ -268,18 +296,14 @@ async def test_keepalive_comments_count_as_activity() -> None:
             stream = client.stream_interview(
                 interview_id, idle_timeout=0.3, reconnect=NO_RECONNECT
             )
-            prompt = await stream.pipe(
-                ops.filter(lambda e: isinstance(e, StatusEvent)),
-                ops.filter(lambda e: e.status == "awaiting_input"),  # type: ignore[attr-defined]
-                ops.first(),
-            )
+            prompt = await stream.pipe(ops.first(asks_the_candidate))
 
     assert isinstance(prompt, StatusEvent)
     assert stream_requests(sim) == [200]
 
 
 async def test_closing_the_client_errors_open_streams(sim: Simulator) -> None:
-    """aclose() ends every open stream with StreamError instead of leaving it hanging."""
+    """aclose() ends every open stream with StreamError, leaving none hanging."""
     client = RxSuperMeClient(sim.api_key, base_url=sim.base_url)
     interview_id = await start(client, sim.role_ids[0])
     errors: list[Exception] = []
