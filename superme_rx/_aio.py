@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 import reactivex
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
+from reactivex.scheduler import TimeoutScheduler
+from reactivex.scheduler.eventloop import AsyncIOScheduler
 
-__all__ = ["LoopGetter", "cancel", "from_coroutine"]
+__all__ = ["LoopGetter", "cancel", "default_scheduler", "from_coroutine"]
 
 logger = logging.getLogger(__name__)
 
@@ -119,3 +121,11 @@ def _start(
     if fallback is None or fallback.is_closed() or not fallback.is_running():
         return None
     return asyncio.run_coroutine_threadsafe(factory(), fallback)
+
+
+def default_scheduler() -> abc.SchedulerBase:
+    """Time on the running asyncio loop when there is one, else on timer threads."""
+    try:
+        return AsyncIOScheduler(asyncio.get_running_loop())
+    except RuntimeError:
+        return TimeoutScheduler.singleton()

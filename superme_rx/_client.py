@@ -7,7 +7,7 @@ import logging
 import urllib.parse
 from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import aiohttp
 import httpx
@@ -40,6 +40,9 @@ from .models import (
     SubmitResult,
     Transcript,
 )
+
+if TYPE_CHECKING:
+    from .operators import Progress, Responder
 
 __all__ = ["RxSuperMeClient"]
 
@@ -367,6 +370,30 @@ class RxSuperMeClient:
         )
         changes: Observable[InterviewStatus] = cycle.pipe(ops.distinct_until_changed())
         return changes.pipe(ops.take_while(_unfinished, inclusive=True))
+
+    def run_interview(
+        self, role_id: str, responder: Responder, **options: Any
+    ) -> Observable[Progress]:
+        """Run a whole interview: start, follow, auto-reply, submit, score, fetch.
+
+        One subscription runs one interview; disposing it cancels every step.
+        Merge several, or use ``superme_rx.operators.run_interviews``, to run
+        many at once.
+
+        Args:
+            role_id: The role to interview for.
+            responder: Gives each reply (text, None to skip, an awaitable or
+                an Observable); see ``superme_rx.operators.auto_reply``.
+            **options: Those of ``superme_rx.operators.run_interview``
+                (``timeout``, ``max_replies``, ``dry_run``, ``poll_interval``...).
+
+        Emits:
+            ``Progress`` values, the last one carrying the final transcript.
+        """
+        from .operators import run_interview
+
+        _require("role_id", role_id)
+        return run_interview(self, role_id, responder, **options)
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

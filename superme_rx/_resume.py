@@ -10,7 +10,6 @@ events that a server replays although the client has them.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import random
@@ -21,9 +20,8 @@ from typing import Protocol
 import reactivex
 from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable, SerialDisposable
-from reactivex.scheduler import TimeoutScheduler
-from reactivex.scheduler.eventloop import AsyncIOScheduler
 
+from ._aio import default_scheduler
 from ._sse import EventTooLarge, ServerSentEvent
 from .errors import ApiError, StreamError
 
@@ -150,7 +148,7 @@ def resumable(
         observer: abc.ObserverBase[ServerSentEvent],
         subscribe_scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        sched = scheduler or subscribe_scheduler or _default_scheduler()
+        sched = scheduler or subscribe_scheduler or default_scheduler()
         state = ResumeState()
         current = SerialDisposable()
         failures = 0
@@ -252,11 +250,3 @@ def resumable(
         return CompositeDisposable(current)
 
     return reactivex.create(subscribe)
-
-
-def _default_scheduler() -> abc.SchedulerBase:
-    """Wait on the running asyncio loop when there is one, else on a timer thread."""
-    try:
-        return AsyncIOScheduler(asyncio.get_running_loop())
-    except RuntimeError:
-        return TimeoutScheduler()

@@ -22,8 +22,8 @@ from typing import TypeVar
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
-from reactivex.scheduler import TimeoutScheduler
 
+from .._aio import default_scheduler
 from ..models import Event, MessageEvent, StageChangeEvent, TokenEvent
 from ._values import Stage
 
@@ -81,14 +81,16 @@ def deferred(
 ) -> Observable[_T]:
     """Build the observable at subscribe time, with the scheduler to time it by.
 
-    The scheduler is the one given, else the subscriber's, else the timeout
-    scheduler, as ``reactivex.operators`` choose theirs.
+    The scheduler is the one given, else the subscriber's, else the running
+    asyncio loop's, else the timeout scheduler. Unlike ``reactivex.operators``,
+    which fall back on timer threads, this keeps the library's own work (the
+    client and the shared stream are not thread-safe) on the loop's thread.
     """
 
     def subscribe(
         observer: abc.ObserverBase[_T], scheduler_: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        chosen = scheduler or scheduler_ or TimeoutScheduler.singleton()
+        chosen = scheduler or scheduler_ or default_scheduler()
         try:
             source = factory(chosen)
         except Exception as exc:
