@@ -28,7 +28,7 @@ QUICK = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
 
 def answer(prompt: Prompt) -> str:
     """A responder that names the question it answers, so replies can be matched."""
-    return f"answer to stage {prompt.stage_number}: {prompt.question[:30]}"
+    return f"answer to stage {prompt.stage_number}: {(prompt.question or '')[:30]}"
 
 
 def shape(transcript: Transcript) -> list[tuple[Any, ...]]:
@@ -46,8 +46,12 @@ async def follow_and_answer(
 ) -> tuple[list[ReplyOutcome], Transcript]:
     """Auto-reply on the shared stream while folding it into a live transcript."""
     events = client.stream_interview(interview_id, reconnect=reconnect)
-    outcomes = events.pipe(auto_reply(client, interview_id, answer), ops.to_list())
-    transcript = events.pipe(live_transcript(), ops.last())
+    replied: reactivex.Observable[ReplyOutcome] = events.pipe(
+        auto_reply(client, interview_id, answer)
+    )
+    outcomes = replied.pipe(ops.to_list())
+    folded: reactivex.Observable[Transcript] = events.pipe(live_transcript())
+    transcript = folded.pipe(ops.last())
     replies, live = await asyncio.gather(
         asyncio.ensure_future(_awaited(outcomes)),
         asyncio.ensure_future(_awaited(transcript)),

@@ -1,0 +1,157 @@
+"""Scenario 1: one long stream, events per second to the subscriber.
+
+Issues #3 and #6.1. One stream of about 100,000 token events, read to its
+terminal status by each contender in turn (A B C D E, then again, the order
+rotating), in one client process per event loop. Two servers offer it:
+
+- ``simulator``: ``role-large`` with ``manual=False`` and no pauses; the
+  interview is played to ``completed`` first, so that each connection replays
+  the whole log as fast as the simulator can write it (about 110 B events);
+- ``bare``: a pre-built body of events of about 200 bytes, written in
+  64 KiB pieces, so that the server's own cost does not cap the clients.
+
+The bytes-only contender shows each server's ceiling; a contender close to it
+is limited by the server, not by its parsing.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from typing import Any
+
+import httpx
+
+from ._contenders import make
+from ._proc import loop_name, run_worker
+from ._server import ServerProcess, bare_body
+from ._settings import Settings
+from ._stats import summary
+
+__all__ = ["ORDER", "measure", "work"]
+
+ORDER = ("rx", "httpx_split", "httpx_sse", "aiohttp_sse", "bytes")
+"""The contenders, in the order of the first round."""
+
+_TOKEN_CHARS = 96
+
+
+def measure(settings: Settings) -> dict[str, Any]:
+    """Run the scenario on both servers and every loop; return the summaries."""
+    events = 20_000 if settings.quick else 100_000
+    results: dict[str, Any] = {"events": events, "servers": {}}
+    for source in ("bare", "simulator"):
+        spec = _server_spec(source, events)
+        with ServerProcess(spec) as server:
+            interview_id = _prepare(server, source)
+            for loop in settings.loops:
+                settings.log(f"throughput: {source} server, {loop} clients")
+                raw = run_worker(
+                    {
+                        "task": "throughput",
+                        "loop": loop,
+                        "base_url": server.base_url,
+                        "api_key": server.api_key,
+                        "interview_id": interview_id,
+                        "reps": settings.reps,
+                    },
+                    timeout=600,
+                )
+                results["servers"].setdefault(source, {})[loop] = _summarize(raw)
+    if "bare" in results["servers"]:
+        results["bare_event_bytes"] = bare_body(events, _TOKEN_CHARS)[1]
+    return results
+
+
+def _server_spec(source: str, events: int) -> dict[str, Any]:
+    if source == "bare":
+        return {"kind": "bare", "events": events, "token_chars": _TOKEN_CHARS}
+    return {
+        "kind": "simulator",
+        "time_scale": 0,
+        "keepalive_interval": None,
+        "large": {
+            "stages": 10,
+            "questions_per_stage": 10,
+            "tokens_per_message": events // 100,
+            "token_interval": 0,
+            "manual": False,
+        },
+    }
+
+
+def _prepare(server: ServerProcess, source: str) -> str:
+    """Return the interview to stream; on the simulator, play it to the end."""
+    if source == "bare":
+        return "iv-bare"
+    headers = {"Authorization": f"Bearer {server.api_key}"}
+    with httpx.Client(base_url=server.base_url, headers=headers) as http:
+        started = http.post(
+            "/api/v3/agent/interview/start", json={"role_id": "role-large"}
+        )
+        interview_id: str = started.raise_for_status().json()["interview_id"]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status = http.get(f"/api/v3/interview/{interview_id}/status").json()
+            if status["status"] == "completed":
+                return interview_id
+            time.sleep(0.2)
+    raise RuntimeError("the role-large interview did not complete in 120 s")
+
+
+def _summarize(raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"loop": raw["loop"], "contenders": {}}
+    for key, runs in raw["runs"].items():
+        out["contenders"][key] = {
+            "events_per_s": summary([r["events"] / r["seconds"] for r in runs]),
+            "events": runs[0]["events"],
+            "bytes": runs[0]["bytes"],
+        }
+    return out
+
+
+async def work(spec: dict[str, Any]) -> dict[str, Any]:
+    """Worker side: read the stream with each contender, ``reps`` rounds."""
+    runs: dict[str, list[dict[str, Any]]] = {key: [] for key in ORDER}
+    expected = None
+    for round_ in range(spec["reps"] + 1):
+        shift = round_ % len(ORDER)
+        for key in ORDER[shift:] + ORDER[:shift]:
+            gc.collect()
+            result = await _once(key, spec)
+            if key == "rx":
+                expected = result["events"]
+            if round_ > 0:  # round 0 warms up every contender
+                runs[key].append(result)
+
+    size = runs["bytes"][0]["bytes"]
+    for key, results in runs.items():
+        for result in results:
+            if key == "bytes":
+                result["events"] = expected
+                continue
+            if result["events"] != expected:
+                raise RuntimeError(
+                    f"{key} delivered {result['events']} events, rx {expected}"
+                )
+            result["bytes"] = size
+    return {"loop": loop_name(), "runs": runs}
+
+
+async def _once(key: str, spec: dict[str, Any]) -> dict[str, Any]:
+    contender = make(key, spec["base_url"], spec["api_key"])
+    await contender.open()
+    count = 0
+
+    def on_payload(payload: dict[str, Any]) -> None:
+        nonlocal count
+        count += 1
+
+    try:
+        started = time.perf_counter()
+        await contender.follow(spec["interview_id"], on_payload)
+        seconds = time.perf_counter() - started
+    finally:
+        await contender.aclose()
+    size = getattr(contender, "received", 0)
+    return {"events": count, "seconds": seconds, "bytes": size}
