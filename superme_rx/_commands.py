@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ._client import RxSuperMeClient
-from ._live import InterviewView, print_summary, speaker
+from ._live import InterviewView, counted, print_summary, speaker
 from .models import Event, InterviewStatus, Transcript
 from .operators import Message, StageSummary, assemble_messages, stage_summaries
 from .simulator import Simulator
@@ -91,7 +91,7 @@ async def watch(client: RxSuperMeClient, interview_id: str, out: Output) -> None
     view.set_stages(snapshot.stages)
     view.note(
         f"following interview {interview_id}: {snapshot.status}, "
-        f"{len(snapshot.stages)} stages"
+        f"{counted(len(snapshot.stages), 'stage')}"
     )
     with view:
         summaries = await follow(events, view, clock)
@@ -156,8 +156,8 @@ async def show_transcript(
     console = out.console
     said = sum(len(stage.messages) for stage in transcript.transcript)
     console.print(
-        f"interview {interview_id}: {len(transcript.transcript)} stages, "
-        f"{said} messages"
+        f"interview {interview_id}: {counted(len(transcript.transcript), 'stage')}, "
+        f"{counted(said, 'message')}"
     )
     for stage in transcript.transcript:
         number = "?" if stage.stage_number is None else stage.stage_number

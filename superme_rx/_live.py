@@ -31,7 +31,7 @@ from .models import (
 )
 from .operators import Message, StageSummary
 
-__all__ = ["InterviewView", "print_summary", "speaker"]
+__all__ = ["InterviewView", "counted", "print_summary", "speaker"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,13 @@ _STYLES = {"interviewer": "bold cyan", "candidate": "bold green"}
 _STATUS_STYLES = {"awaiting_input": "bold yellow", "failed": "bold red"}
 # Streamed words kept for the panel; it shows the newest ones that fit.
 _STREAM_TAIL = 400
+# Seconds between redraws while words stream in; a new speaker redraws at once.
+_REDRAW_INTERVAL = 0.1
+
+
+def counted(number: int, noun: str) -> str:
+    """Write ``number`` with ``noun``, plural unless one: ``1 stage``, ``2 stages``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def speaker(role: str | None) -> str:
@@ -74,6 +81,7 @@ class InterviewView:
         self._stage_names: dict[int, str | None] = {}
         self._streaming_role: str | None = None
         self._streaming = ""
+        self._drawn = 0.0
 
     @property
     def elapsed(self) -> float:
@@ -109,8 +117,10 @@ class InterviewView:
         elif isinstance(event, TokenEvent):
             if event.role != self._streaming_role:
                 self._streaming = ""
+            first = not self._streaming
             self._streaming_role = event.role
             self._streaming = (self._streaming + event.token)[-_STREAM_TAIL:]
+            self._redraw(now=first)
         elif isinstance(event, MessageEvent):
             if event.role == self._streaming_role:
                 self._streaming = ""
@@ -128,6 +138,16 @@ class InterviewView:
         self._line(
             Text.assemble((f"{who}: ", _STYLES.get(who, "bold")), message.content)
         )
+
+    def _redraw(self, *, now: bool) -> None:
+        # Live redraws a few times a second by itself; the first words of a
+        # message are drawn at once, so that even a fast message shows.
+        if self._live is None:
+            return
+        clock = time.monotonic()
+        if now or clock - self._drawn >= _REDRAW_INTERVAL:
+            self._drawn = clock
+            self._live.refresh()
 
     def _enter_stage(self, number: int | None, name: str | None) -> None:
         if name is None and number is not None:
@@ -193,7 +213,7 @@ def print_summary(
     total = sum(len(s.messages) for s in stages)
     heading = (
         f"summary: {status or 'no final status'} after {elapsed:.1f} s, "
-        f"{len(stages)} stages, {total} messages"
+        f"{counted(len(stages), 'stage')}, {counted(total, 'message')}"
     )
     rows = [_summary_row(s) for s in stages]
 
@@ -215,8 +235,9 @@ def print_summary(
     if transcript is not None:
         said = sum(len(stage.messages) for stage in transcript.transcript)
         console.print(
-            f"transcript from the service: {len(transcript.transcript)} stages, "
-            f"{said} messages"
+            f"transcript from the service: "
+            f"{counted(len(transcript.transcript), 'stage')}, "
+            f"{counted(said, 'message')}"
         )
 
 
