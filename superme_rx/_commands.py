@@ -83,7 +83,8 @@ async def watch(client: RxSuperMeClient, interview_id: str, out: Output) -> None
     snapshot = await client.get_interview_status(interview_id)
     events = client.stream_interview(interview_id)
     if out.json:
-        await events.pipe(ops.do_action(_print_json_event), ops.to_list())
+        printed: Observable[Event] = events.pipe(ops.do_action(_print_json_event))
+        await printed.pipe(ops.count())
         return
 
     clock = AsyncIOScheduler(asyncio.get_running_loop())
@@ -181,11 +182,12 @@ async def serve(host: str, port: int, time_scale: float) -> None:
     simulator = Simulator(host=host, port=port, time_scale=time_scale)
     await simulator.start()
     url, key = simulator.base_url, simulator.api_key
+    exports = f"SUPERME_BASE_URL={shlex.quote(url)} SUPERME_API_KEY={shlex.quote(key)}"
     lines = (
         f"SuperMe simulator on {url} (time scale {time_scale:g})",
         f"roles: {', '.join(simulator.role_ids)}",
         f"API key (for this simulator only): {key}",
-        f"export SUPERME_BASE_URL={shlex.quote(url)} SUPERME_API_KEY={shlex.quote(key)}",
+        f"export {exports}",
         "press Ctrl-C to stop",
     )
     print("\n".join(lines), flush=True)

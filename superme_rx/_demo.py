@@ -77,8 +77,7 @@ async def demo(out: Output, time_scale: float) -> None:
         SupermeError: A step of the run failed.
         OSError: The simulator could not listen on loopback.
     """
-    loop = asyncio.get_running_loop()
-    clock = AsyncIOScheduler(loop)
+    clock = AsyncIOScheduler(asyncio.get_running_loop())
     async with (
         Simulator(time_scale=time_scale) as simulator,
         RxSuperMeClient(simulator.api_key, base_url=simulator.base_url) as client,
@@ -88,7 +87,9 @@ async def demo(out: Output, time_scale: float) -> None:
             f"interviewing for {ROLE_ORDINARY} at time scale {time_scale:g}"
         )
         view = InterviewView(out.console, live=out.interactive)
-        followed: asyncio.Future[list[StageSummary]] = loop.create_future()
+        # Filled when the stream completes, long before the run does (it then
+        # still submits, waits for the score and fetches the transcript).
+        summaries: list[StageSummary] = []
 
         def show(progress: Progress) -> None:
             if progress.kind is ProgressKind.STARTED:
@@ -104,7 +105,10 @@ async def demo(out: Output, time_scale: float) -> None:
                 # replay, so the view sees every event of the shared stream.
                 events = client.stream_interview(iid, replay=True)
                 follow(events, view, clock).subscribe(
-                    followed.set_result, followed.set_exception, scheduler=clock
+                    summaries.extend,
+                    # The run fails with the same error, and reports it.
+                    lambda error: logger.debug("view stopped: %r", error),
+                    scheduler=clock,
                 )
             elif progress.kind is ProgressKind.REPLY and progress.outcome:
                 outcome = progress.outcome
@@ -124,7 +128,6 @@ async def demo(out: Output, time_scale: float) -> None:
         )
         with view:
             steps = await run.pipe(ops.do_action(show), ops.to_list())
-            summaries = await followed
 
     final = steps[-1]
     scored = next((p.status for p in steps if p.kind is ProgressKind.SCORED), None)

@@ -124,11 +124,8 @@ class InterviewView:
         elif isinstance(event, MessageEvent):
             if event.role == self._streaming_role:
                 self._streaming = ""
-        elif isinstance(event, StatusEvent) and event.status != self.status:
-            self.status = event.status
-            if self._live is None or event.is_terminal:
-                style = _STATUS_STYLES.get(event.status, "bold")
-                self._line(Text.assemble("status ", (event.status, style)))
+        elif isinstance(event, StatusEvent):
+            self._change_status(event)
         else:
             logger.debug("event of kind %r not shown", event.kind)
 
@@ -138,6 +135,16 @@ class InterviewView:
         self._line(
             Text.assemble((f"{who}: ", _STYLES.get(who, "bold")), message.content)
         )
+
+    def _change_status(self, event: StatusEvent) -> None:
+        if event.status == self.status:
+            return  # repeated, as after a reconnection
+        self.status = event.status
+        # The panel shows the status; lines record it where there is no panel,
+        # and the end of the interview everywhere.
+        if self._live is None or event.is_terminal:
+            style = _STATUS_STYLES.get(event.status, "bold")
+            self._line(Text.assemble("status ", (event.status, style)))
 
     def _redraw(self, *, now: bool) -> None:
         # Live redraws a few times a second by itself; the first words of a

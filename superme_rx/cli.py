@@ -40,16 +40,16 @@ from .errors import (
     RateLimitError,
     StreamError,
     SupermeError,
-    TransportError,
 )
 
 __all__ = ["build_parser", "main"]
 
 logger = logging.getLogger(__name__)
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+# Exit codes, as the module docstring lists them.
+_EXIT_FAILED = 1
+_EXIT_USAGE = 2
+_EXIT_INTERRUPTED = 130
 
 _Remote = Callable[[RxSuperMeClient, str, Output], Coroutine[Any, Any, None]]
 _REMOTE: dict[str, _Remote] = {
@@ -162,8 +162,7 @@ def _add_time_scale(parser: argparse.ArgumentParser) -> None:
         type=_time_scale,
         default=1.0,
         metavar="X",
-        help="factor on the scripted pauses: 1 is real pace, 0 no pause "
-        "(default 1)",
+        help="factor on the scripted pauses: 1 is real pace, 0 no pause (default 1)",
     )
 
 
@@ -175,7 +174,7 @@ class _CurrentStderr(logging.StreamHandler[TextIO]):
         super().emit(record)
 
 
-def configure_logging(verbose: int, debug: bool) -> None:
+def _configure_logging(verbose: int, debug: bool) -> None:
     """Send log records to stderr at the level the flags ask for.
 
     Args:
@@ -196,38 +195,37 @@ def configure_logging(verbose: int, debug: bool) -> None:
     root.setLevel(level)
 
 
-def describe(error: BaseException, args: argparse.Namespace) -> tuple[str, int]:
-    """Say in one line what failed and what to try, with the exit code.
-
-    Args:
-        error: What was raised.
-        args: The parsed command line, for the command and the base URL.
-    """
-    where = getattr(args, "base_url", None) or os.environ.get(BASE_URL_ENV)
-    where = where or "the service"
+def _describe(error: BaseException, args: argparse.Namespace) -> tuple[str, int]:
+    """Say in one line what failed and what to try, with the exit code."""
     if isinstance(error, ConfigurationError | InvalidArgumentError):
         # The library speaks to code; name the flag instead of the argument.
-        return str(error).replace("api_key=...", "--api-key"), EXIT_USAGE
+        return str(error).replace("api_key=...", "--api-key"), _EXIT_USAGE
+    local = args.command in ("serve", "demo")
+    if local and isinstance(error, OSError) and not isinstance(error, SupermeError):
+        return f"cannot start the simulator: {error}; try another --port", _EXIT_FAILED
+    where = getattr(args, "base_url", None) or os.environ.get(BASE_URL_ENV)
+    return _explain(error, where or "the service"), _EXIT_FAILED
+
+
+def _explain(error: BaseException, where: str) -> str:
     if isinstance(error, AuthenticationError):
         hint = f"check --api-key, ${API_KEY_ENV} or ~/.superme/token"
-        return f"{where} refused the API key ({error.status_code}); {hint}", EXIT_FAILED
+        return f"{where} refused the API key ({error.status_code}); {hint}"
     if isinstance(error, NotFoundError):
-        return f"not found: {error.detail}; check the interview id", EXIT_FAILED
+        return f"not found: {error.detail}; check the interview id"
     if isinstance(error, RateLimitError):
         wait = f"in {error.retry_after:g} s" if error.retry_after else "later"
-        return f"rate limited by {where}; try again {wait}", EXIT_FAILED
+        return f"rate limited by {where}; try again {wait}"
     if isinstance(error, ApiError):
-        return f"the service answered: {error}", EXIT_FAILED
-    if isinstance(error, TransportError):
+        return f"the service answered: {error}"
+    if isinstance(error, OSError):  # TransportError, or one the library let by
         hint = f"check --base-url or ${BASE_URL_ENV}, and that the service is up"
-        return f"cannot reach {where}: {error}; {hint}", EXIT_FAILED
+        return f"cannot reach {where}: {error}; {hint}"
     if isinstance(error, StreamError):
-        return f"the event stream stopped: {error}; run again to resume", EXIT_FAILED
+        return f"the event stream stopped: {error}; run again to resume"
     if isinstance(error, SupermeError):
-        return f"{error}; run again with --debug for details", EXIT_FAILED
-    if isinstance(error, OSError):
-        return f"cannot start the simulator: {error}; try another --port", EXIT_FAILED
-    return f"unexpected {type(error).__name__}: {error}; rerun with --debug", 1
+        return f"{error}; run again with --debug for details"
+    return f"unexpected {type(error).__name__}: {error}; run again with --debug"
 
 
 async def _run(args: argparse.Namespace, out: Output) -> None:
@@ -247,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments after the program name; ``sys.argv[1:]`` if None.
     """
     args = build_parser().parse_args(argv)
-    configure_logging(args.verbose, args.debug)
+    _configure_logging(args.verbose, args.debug)
     interactive = sys.stdout.isatty()
     console = Console(highlight=False, soft_wrap=not interactive)
     out = Output(console, interactive, json=getattr(args, "json", False))
@@ -255,13 +253,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         asyncio.run(_run(args, out))
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return _EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader left (`| head`): nothing more to say, and nowhere to.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILED
+        return _EXIT_FAILED
     except Exception as error:
-        message, code = describe(error, args)
+        message, code = _describe(error, args)
+        logger.debug("%s ended by %s", args.command, type(error).__name__)
         if args.debug:
             traceback.print_exc()
         print(f"superme-rx {args.command}: {_redact(message, args)}", file=sys.stderr)
