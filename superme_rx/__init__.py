@@ -25,6 +25,8 @@ from .errors import (
     TransportError,
 )
 from .models import (
+    CANDIDATE_ROLE,
+    INTERVIEWER_ROLE,
     TERMINAL_STATUSES,
     Attachment,
     Event,
@@ -48,7 +50,9 @@ from .models import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CANDIDATE_ROLE",
     "DEFAULT_BASE_URL",
+    "INTERVIEWER_ROLE",
     "NO_RECONNECT",
     "TERMINAL_STATUSES",
     "ApiError",

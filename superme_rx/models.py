@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Final
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 __all__ = [
+    "CANDIDATE_ROLE",
+    "INTERVIEWER_ROLE",
     "TERMINAL_STATUSES",
     "Attachment",
     "Event",

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-import pexpect  # type: ignore[import-untyped]
+import pexpect
 
 CLI = str(Path(sys.executable).with_name("superme-rx"))
 """The console script installed beside the interpreter running the tests."""

@@ -18,9 +18,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def read_notebook() -> nbformat.NotebookNode:
     """Read the notebook; nbformat's reader carries no type annotations."""
-    notebook: nbformat.NotebookNode = nbformat.read(  # type: ignore[no-untyped-call]
-        NOTEBOOK, as_version=4
-    )
+    notebook: nbformat.NotebookNode = nbformat.read(NOTEBOOK, as_version=4)
     return notebook
 
 
@@ -64,7 +62,7 @@ def test_notebook_runs_and_saves_the_timeline(kernel: str, tmp_path: Path) -> No
     overrides = f"TIME_SCALE = 0.05\nPLOT_PATH = {str(plot)!r}"
     notebook.cells.insert(
         parameters + 1,
-        nbformat.v4.new_code_cell(overrides),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell(overrides),
     )
 
     client = NotebookClient(
