@@ -25,7 +25,7 @@ from ._aio import default_scheduler
 from ._sse import EventTooLarge, ServerSentEvent
 from .errors import ApiError, StreamError
 
-__all__ = ["NO_RECONNECT", "ReconnectPolicy", "ResumeState", "resumable"]
+__all__ = ["NO_RECONNECT", "Batch", "ReconnectPolicy", "ResumeState", "resumable"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,11 @@ class ResumeState:
     inherited: Counter[int] = dataclasses.field(default_factory=Counter)
 
 
-Connect = Callable[[ResumeState], Observable[ServerSentEvent]]
+Batch = list[ServerSentEvent]
+"""The events one read of the connection completed, handled together: the cost
+of the chain is paid once per read, not once per event."""
+
+Connect = Callable[[ResumeState], Observable[Batch]]
 """Opens one connection, sending ``state.last_event_id``; may set ``retry_ms``
 and ``no_content`` on the state."""
 
@@ -117,7 +121,7 @@ def resumable(
     name: str = "stream",
     rng: Uniform | None = None,
     scheduler: abc.SchedulerBase | None = None,
-) -> Observable[ServerSentEvent]:
+) -> Observable[Batch]:
     """Chain connections into one stream without loss or repetition.
 
     --a--b--X   (drop)   ....wait....   --b--c--d(final)|
@@ -139,13 +143,14 @@ def resumable(
         scheduler: Where the waits run; the subscriber's by default.
 
     Returns:
-        The events of all connections, completing after a final event or a
+        The events of all connections, in batches of one read, completing
+        after a final event or a
         204 answer, or erroring with a final ``ApiError``, ``EventTooLarge``,
         or ``StreamError`` once the policy gives up.
     """
 
     def subscribe(
-        observer: abc.ObserverBase[ServerSentEvent],
+        observer: abc.ObserverBase[Batch],
         subscribe_scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
         sched = scheduler or subscribe_scheduler or default_scheduler()
@@ -171,26 +176,31 @@ def resumable(
                 seen[key] += 1
                 return seen[key] <= state.inherited[key]
 
-            def on_next(event: ServerSentEvent) -> None:
+            def on_next(batch: list[ServerSentEvent]) -> None:
                 nonlocal catching_up, failures, done, previous_id
-                if done:
-                    return
-                if catching_up:
-                    if is_replay(event):
-                        previous_id = event.id
-                        logger.debug("%s: skipped replayed event id=%s", name, event.id)
-                        return
-                    catching_up = False
+                fresh: list[ServerSentEvent] = []
+                for event in batch:
+                    if done:
+                        break
+                    if catching_up:
+                        if is_replay(event):
+                            previous_id = event.id
+                            logger.debug("%s: skipped replay id=%s", name, event.id)
+                            continue
+                        catching_up = False
 
-                if event.id != previous_id:
-                    state.own_ids.add(event.id)
-                else:
-                    state.inherited[hash((event.id, event.data))] += 1
-                previous_id = state.last_event_id = event.id
-                failures = 0
-                observer.on_next(event)
-                if is_final(event):
-                    done = True
+                    if event.id != previous_id:
+                        state.own_ids.add(event.id)
+                    else:
+                        state.inherited[hash((event.id, event.data))] += 1
+                    previous_id = state.last_event_id = event.id
+                    fresh.append(event)
+                    done = is_final(event)
+
+                if fresh:
+                    failures = 0
+                    observer.on_next(fresh)
+                if done:
                     current.dispose()
                     observer.on_completed()
 

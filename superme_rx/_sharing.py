@@ -30,6 +30,10 @@ REPLAY_ALL = -1
 class SharedSource(Generic[_T]):
     """Share one subscription to ``source`` between many subscribers.
 
+    The source emits lists of items (one list per read of a connection, so
+    that the chain upstream runs once per read); subscribers get the items
+    one by one.
+
     --a--b--c--|          source (one subscription)
     ^----b--c--|          first subscriber
          ^--c--|          later subscriber, replay 0
@@ -43,7 +47,7 @@ class SharedSource(Generic[_T]):
     others go on (one broken pipeline must not end everyone's stream).
     """
 
-    def __init__(self, source: Observable[_T], name: str = "shared") -> None:
+    def __init__(self, source: Observable[list[_T]], name: str = "shared") -> None:
         self._source = source
         self._name = name
         self._observers: list[abc.ObserverBase[_T]] = []
@@ -130,11 +134,12 @@ class SharedSource(Generic[_T]):
             logger.debug("%s: disconnecting", self._name)
             connection.dispose()
 
-    def _on_next(self, item: _T) -> None:
-        self._buffer.append(item)
+    def _on_next(self, items: list[_T]) -> None:
+        self._buffer.extend(items)
         for observer in tuple(self._observers):
             try:
-                observer.on_next(item)
+                for item in items:
+                    observer.on_next(item)
             except Exception as exc:
                 logger.warning(
                     "%s: a subscriber raised %s; detaching it",

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import pytest
 from reactivex import Observable
+from reactivex import operators as ops
 from reactivex.testing import ReactiveTest, TestScheduler
 from reactivex.testing.recorded import Recorded
 
@@ -51,13 +52,14 @@ class Server:
         self.opened_at: list[float] = []
         self.no_content_on: set[int] = set()
 
-    def connect(self, state: ResumeState) -> Observable[ServerSentEvent]:
+    def connect(self, state: ResumeState) -> Observable[list[ServerSentEvent]]:
         index = len(self.last_ids)
         self.last_ids.append(state.last_event_id)
         self.opened_at.append(self.scheduler.clock)
         if index in self.no_content_on:
             state.no_content = True
-        return self.scheduler.create_cold_observable(*self.scripts[index])
+        script = self.scheduler.create_cold_observable(*self.scripts[index])
+        return script.pipe(ops.map(lambda e: e if isinstance(e, list) else [e]))
 
 
 def is_final(event: ServerSentEvent) -> bool:
@@ -82,7 +84,19 @@ def run(server: Server, policy: ReconnectPolicy) -> list[Recorded[Any]]:
         server.connect, policy, is_final,
         rng=Ceiling(), scheduler=server.scheduler,
     )  # fmt: skip
-    return server.scheduler.start(lambda: stream).messages
+    return unbatched(server.scheduler.start(lambda: stream).messages)
+
+
+def unbatched(messages: list[Recorded[Any]]) -> list[Recorded[Any]]:
+    """Recorded batches as one on_next per event, at the batch's time."""
+    out: list[Recorded[Any]] = []
+    for message in messages:
+        note = cast(Any, message.value)
+        if note.kind == "N":
+            out.extend(on_next(message.time, event) for event in note.value)
+        else:
+            out.append(message)
+    return out
 
 
 def test_resumable_backs_off_exponentially_until_the_cap() -> None:
@@ -106,7 +120,7 @@ def test_resumable_sends_the_last_id_and_honours_server_retry() -> None:
     )
     original = server.connect
 
-    def connect_with_retry(state: ResumeState) -> Observable[ServerSentEvent]:
+    def connect_with_retry(state: ResumeState) -> Observable[list[ServerSentEvent]]:
         state.retry_ms = 7000
         return original(state)
 
@@ -249,6 +263,16 @@ def test_resumable_without_reconnection_fails_on_the_first_drop() -> None:
     assert messages[0] == on_next(201, sse("1"))
     assert isinstance(error_of(messages[1]), StreamError)
     assert "reconnection is off" in str(error_of(messages[1]))
+
+
+def test_resumable_cuts_a_batch_at_the_terminal_event() -> None:
+    """Events read together with the terminal one but after it are never delivered."""
+    scheduler = TestScheduler()
+    server = Server(scheduler, [[on_next(1, [sse("1"), END, sse("10")])]])
+
+    messages = run(server, ReconnectPolicy())
+
+    assert messages == [on_next(201, sse("1")), on_next(201, END), on_completed(201)]
 
 
 def test_resumable_closes_the_connection_after_a_terminal_event() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reactivex import Observable
+from reactivex import operators as ops
 from reactivex.testing import ReactiveTest, TestScheduler
 from reactivex.testing.subscription import Subscription
 
@@ -12,6 +14,11 @@ from superme_rx._sharing import REPLAY_ALL, SharedSource
 on_next = ReactiveTest.on_next
 on_completed = ReactiveTest.on_completed
 on_error = ReactiveTest.on_error
+
+
+def batched(source: Observable[Any]) -> Observable[list[Any]]:
+    """The source with each item in a list of one, as the stream delivers reads."""
+    return source.pipe(ops.map(lambda item: [item]))
 
 
 def _subscribe_at(
@@ -35,7 +42,7 @@ def test_shared_source_connects_once_for_many_subscribers() -> None:
     source = scheduler.create_hot_observable(
         on_next(210, "a"), on_next(260, "b"), on_next(310, "c"), on_completed(400)
     )
-    shared = SharedSource(source)
+    shared = SharedSource(batched(source))
 
     first = _subscribe_at(scheduler, shared.observe(), 200)
     second = _subscribe_at(scheduler, shared.observe(), 250)
@@ -55,7 +62,7 @@ def test_shared_source_disconnects_when_the_last_subscriber_leaves() -> None:
     """The source subscription ends when the last subscriber disposes, not before."""
     scheduler = TestScheduler()
     source = scheduler.create_hot_observable(on_next(210, 1), on_next(320, 2))
-    shared = SharedSource(source)
+    shared = SharedSource(batched(source))
 
     first = _subscribe_at(scheduler, shared.observe(), 200, 300)
     second = _subscribe_at(scheduler, shared.observe(), 205, 350)
@@ -73,7 +80,7 @@ def test_shared_source_never_resubscribes_after_completion() -> None:
     source = scheduler.create_cold_observable(
         on_next(10, "x"), on_next(20, "y"), on_completed(30)
     )
-    shared = SharedSource(source)
+    shared = SharedSource(batched(source))
 
     _subscribe_at(scheduler, shared.observe(replay=1), 100)
     late = _subscribe_at(scheduler, shared.observe(replay=1), 500)
@@ -90,7 +97,7 @@ def test_shared_source_replays_the_requested_number_of_items() -> None:
     source = scheduler.create_hot_observable(
         on_next(210, 1), on_next(220, 2), on_next(230, 3), on_next(300, 4)
     )
-    shared = SharedSource(source)
+    shared = SharedSource(batched(source))
 
     _subscribe_at(scheduler, shared.observe(), 200)
     two = _subscribe_at(scheduler, shared.observe(replay=2), 250)
@@ -111,7 +118,7 @@ def test_shared_source_allows_a_new_connection_after_an_error() -> None:
     scheduler = TestScheduler()
     error = RuntimeError("dropped")
     source = scheduler.create_cold_observable(on_next(10, "a"), on_error(20, error))
-    shared = SharedSource(source)
+    shared = SharedSource(batched(source))
 
     first = _subscribe_at(scheduler, shared.observe(), 100)
     second = _subscribe_at(scheduler, shared.observe(), 200)
@@ -126,7 +133,7 @@ def test_shared_source_detaches_a_subscriber_that_raises() -> None:
     """A raising subscriber gets its own error; the other subscribers go on."""
     scheduler = TestScheduler()
     source = scheduler.create_hot_observable(on_next(210, 1), on_next(220, 2))
-    shared = SharedSource(source)
+    shared = SharedSource(batched(source))
     errors: list[Exception] = []
 
     def explode(value: int) -> None:
@@ -142,11 +149,26 @@ def test_shared_source_detaches_a_subscriber_that_raises() -> None:
     assert healthy.messages == [on_next(210, 1), on_next(220, 2)]
 
 
+def test_shared_source_delivers_a_batch_item_by_item_in_order() -> None:
+    """A batch from the source reaches every subscriber as single items, in order."""
+    scheduler = TestScheduler()
+    source = scheduler.create_hot_observable(on_next(210, [1, 2, 3]), on_completed(220))
+    shared = SharedSource(source)
+
+    first = _subscribe_at(scheduler, shared.observe(), 200)
+    second = _subscribe_at(scheduler, shared.observe(), 200)
+    scheduler.start()
+
+    expected = [on_next(210, 1), on_next(210, 2), on_next(210, 3), on_completed(220)]
+    assert first.messages == expected
+    assert second.messages == expected
+
+
 def test_shared_source_fail_errors_every_subscriber_and_disconnects() -> None:
     """fail() sends the error to every subscriber and ends the source subscription."""
     scheduler = TestScheduler()
     source = scheduler.create_hot_observable(on_next(210, 1), on_next(320, 2))
-    shared = SharedSource(source)
+    shared = SharedSource(batched(source))
     closed = RuntimeError("closed")
 
     observer = _subscribe_at(scheduler, shared.observe(), 200)
