@@ -23,6 +23,7 @@ from ._rest import RestTransport, validate
 from ._resume import ReconnectPolicy
 from ._sharing import REPLAY_ALL
 from ._sse import DEFAULT_MAX_EVENT_BYTES
+from ._transport import AiohttpTransport
 from .errors import (
     ConfigurationError,
     InvalidArgumentError,
@@ -72,7 +73,8 @@ class RxSuperMeClient:
         base_url: The service; else ``SUPERME_BASE_URL``, else the vendor's.
         timeouts: Per-phase limits for REST requests.
         transport: An httpx transport to send REST requests through, for
-            tests (``httpx.MockTransport``) or proxies.
+            tests (``httpx.MockTransport``) or proxies; by default they share
+            the event streams' aiohttp connection pool.
 
     Raises:
         ConfigurationError: No API key was found, or the base URL is not http(s).
@@ -87,9 +89,11 @@ class RxSuperMeClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._config = ClientConfig.resolve(api_key, base_url, timeouts)
-        self._rest = RestTransport(self._config, transport)
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._rest = RestTransport(
+            self._config, transport or AiohttpTransport(self._get_session)
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._streams: dict[tuple[object, ...], InterviewStream] = {}
         self._closed = False
 

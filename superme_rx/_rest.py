@@ -38,7 +38,7 @@ class RestTransport:
     def __init__(
         self,
         config: ClientConfig,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport,
     ) -> None:
         t = config.timeouts
         self._http = httpx.AsyncClient(

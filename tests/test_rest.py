@@ -6,7 +6,9 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
+from typing import Any, cast
 
+import httpx
 import pytest
 from aiohttp import web
 from reactivex import operators as ops
@@ -20,6 +22,7 @@ from superme_rx import (
     NotFoundError,
     RateLimitError,
     RxSuperMeClient,
+    Timeouts,
     Transcript,
     TransportError,
 )
@@ -217,8 +220,8 @@ async def test_dispose_before_the_answer_cancels_the_request(
 
     assert started[0].cancelled()
     assert results == []
-    pool = client._rest._http._transport._pool  # type: ignore[attr-defined]
-    assert [c for c in pool.connections if not c.is_idle()] == []
+    connector = cast(Any, client._session).connector
+    assert sum(len(c) for c in connector._acquired_per_host.values()) == 0
 
 
 @pytest.fixture
@@ -260,6 +263,37 @@ async def test_timeout_operator_cancels_a_slow_request(
             await asyncio.sleep(0.01)
 
     assert ended == ["/api/v3/interview/i1/status"]
+
+
+async def test_read_timeout_is_a_transport_error_that_may_have_been_sent(
+    silent_server: tuple[str, list[str]],
+) -> None:
+    """A read timeout is a TransportError marked as possibly processed."""
+    base_url, _ = silent_server
+    quick = Timeouts(read=0.2)
+
+    async with RxSuperMeClient("k", base_url=base_url, timeouts=quick) as client:
+        with pytest.raises(TransportError, match="ReadTimeout") as caught:
+            await client.submit_interview("i1")
+
+    assert caught.value.request_sent is True
+
+
+async def test_custom_httpx_transport_replaces_the_default(sim: Simulator) -> None:
+    """A user's httpx transport carries every REST request instead of aiohttp."""
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json={"interview_id": "m1", "status": "preparing"})
+
+    mock = httpx.MockTransport(answer)
+    async with RxSuperMeClient("k", base_url=sim.base_url, transport=mock) as client:
+        started = await client.start_interview("any")
+
+    assert started.interview_id == "m1"
+    assert seen == ["/api/v3/agent/interview/start"]
+    assert sim.requests == []
 
 
 async def test_subscription_from_another_thread_runs_on_the_home_loop(
