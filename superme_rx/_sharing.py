@@ -136,19 +136,24 @@ class SharedSource(Generic[_T]):
 
     def _on_next(self, items: list[_T]) -> None:
         self._buffer.extend(items)
-        for observer in tuple(self._observers):
-            try:
-                for item in items:
+        # NOTE: item by item across subscribers, as a Subject would: side
+        # effects of two subscribers interleave in the order of the events.
+        for item in items:
+            for observer in tuple(self._observers):
+                try:
                     observer.on_next(item)
-            except Exception as exc:
-                logger.warning(
-                    "%s: a subscriber raised %s; detaching it",
-                    self._name, type(exc).__name__,
-                )  # fmt: skip
-                self._observers.remove(observer)
-                observer.on_error(exc)
+                except Exception as exc:
+                    self._detach(observer, exc)
         if not self._observers:
             self._disconnect()
+
+    def _detach(self, observer: abc.ObserverBase[_T], error: Exception) -> None:
+        logger.warning(
+            "%s: a subscriber raised %s; detaching it", self._name, type(error).__name__
+        )
+        if observer in self._observers:
+            self._observers.remove(observer)
+        observer.on_error(error)
 
     def _on_error(self, error: Exception) -> None:
         observers, self._observers = self._observers, []

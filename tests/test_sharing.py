@@ -164,6 +164,23 @@ def test_shared_source_delivers_a_batch_item_by_item_in_order() -> None:
     assert second.messages == expected
 
 
+def test_shared_source_interleaves_subscribers_in_event_order() -> None:
+    """Within a batch, each event reaches every subscriber before the next event."""
+    scheduler = TestScheduler()
+    source = scheduler.create_hot_observable(on_next(210, ["a", "b"]))
+    shared = SharedSource(source)
+    seen: list[str] = []
+
+    for name in ("x", "y"):
+        scheduler.schedule_absolute(
+            200,
+            lambda *_, n=name: shared.observe().subscribe(lambda v: seen.append(n + v)),
+        )
+    scheduler.start()
+
+    assert seen == ["xa", "ya", "xb", "yb"]
+
+
 def test_shared_source_fail_errors_every_subscriber_and_disconnects() -> None:
     """fail() sends the error to every subscriber and ends the source subscription."""
     scheduler = TestScheduler()
