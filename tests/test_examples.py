@@ -55,12 +55,13 @@ def output(runs: Runs, name: str) -> str:
     return out
 
 
-def test_examples_are_the_six_tested_here() -> None:
+def test_examples_are_the_seven_tested_here() -> None:
     """The examples are exactly those this module checks; a new one needs a test."""
     assert SCRIPTS == [
         "async_responder",
         "follow_interview",
         "many_interviews",
+        "many_processes",
         "retry_and_timeout",
         "rule_based_responder",
         "stage_timings",
@@ -78,6 +79,15 @@ def test_follow_interview_prints_every_stage_and_message(runs: Runs) -> None:
     assert re.search(
         r"^events: 15 message, 4 stage_change, 11 status, \d+ token$", out, re.M
     )
+
+
+def test_many_processes_spreads_interviews_over_two_workers(runs: Runs) -> None:
+    """many_processes scores every interview, half in each of two processes."""
+    out = output(runs, "many_processes")
+    workers = re.findall(r"^worker (\d+): (\d+) interviews scored", out, re.M)
+    assert len({pid for pid, _ in workers}) == 2
+    assert [int(n) for _, n in workers] == [10, 10]
+    assert "20 of 20 interviews scored by 2 processes" in out
 
 
 def test_rule_based_responder_prints_the_rule_for_each_question(runs: Runs) -> None:
