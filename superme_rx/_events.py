@@ -92,6 +92,12 @@ class InterviewStream:
                     for event in map(decode_event, batch, repeat(interview_id))
                     if event is not None
                 ]
+                if events and logger.isEnabledFor(logging.DEBUG):
+                    for event in events:
+                        logger.debug(
+                            "interview %s: event id=%r kind=%s",
+                            interview_id, event.id, event.kind,
+                        )  # fmt: skip
                 if events:
                     observer.on_next(events)
 
@@ -252,7 +258,6 @@ def decode_event(sse: ServerSentEvent, interview_id: str) -> Event | None:
         )  # fmt: skip
         return None
 
-    logger.debug("interview %s: event id=%r kind=%s", interview_id, sse.id, event.kind)
     return event
 
 
