@@ -195,7 +195,10 @@ class _AiohttpSse(_AiohttpBase):
     key = "aiohttp_sse"
 
     async def _read(self, url: str, on_payload: OnPayload) -> None:
-        from aiohttp_sse_client.client import EventSource
+        # No type hints in aiohttp-sse-client (no py.typed marker).
+        from aiohttp_sse_client.client import (  # type: ignore[import-untyped]
+            EventSource,
+        )
 
         loads = json.loads
         async with EventSource(

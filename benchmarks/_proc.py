@@ -15,11 +15,17 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Coroutine
+from types import TracebackType
 from typing import Any, TypeVar
+
+# psutil ships no type hints; types-psutil is not a dependency of the harness.
+import psutil  # type: ignore[import-untyped]
 
 __all__ = [
     "LOOPS",
+    "ForeignLoad",
     "WorkerError",
     "loop_name",
     "peak_rss_mb",
@@ -27,6 +33,7 @@ __all__ = [
     "rss_mb",
     "run",
     "run_worker",
+    "wait_quiet",
 ]
 
 _T = TypeVar("_T")
@@ -78,7 +85,15 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    """The peak resident set size of this process so far, in MiB (Linux KiB)."""
+    """The peak resident set size of this process so far, in MiB.
+
+    Read from ``VmHWM`` rather than ``ru_maxrss``: Linux carries the latter
+    over ``execve``, so a worker would report its parent's peak when larger.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -117,3 +132,61 @@ def _text(value: str | bytes | None) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else value.decode(errors="replace")
+
+
+def wait_quiet(threshold: float = 0.15, patience: float = 20.0) -> float:
+    """Wait until the machine is nearly idle, at most ``patience`` seconds.
+
+    Other sessions share the two cores; starting a run while they compute
+    would measure them. Returns the last busy share seen (0 to 1).
+    """
+    if patience <= 0:
+        return 0.0
+    deadline = time.monotonic() + patience
+    while True:
+        busy = float(psutil.cpu_percent(interval=0.5)) / 100
+        if busy <= threshold or time.monotonic() >= deadline:
+            return busy
+
+
+class ForeignLoad:
+    """The CPU other processes took while a measurement ran, as a share.
+
+    System-wide busy CPU time minus this process, its waited-for children
+    (the worker) and the server process, over the wall time times the cores.
+
+    Args:
+        server_pid: The server process to count as ours.
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        self._server = psutil.Process(server_pid)
+        self.share = 0.0
+
+    @staticmethod
+    def _busy() -> float:
+        times = psutil.cpu_times()
+        return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+
+    def _ours(self) -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server = self._server.cpu_times()
+        return float(
+            own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+            + server.user + server.system
+        )  # fmt: skip
+
+    def __enter__(self) -> ForeignLoad:
+        self._start = (time.monotonic(), self._busy(), self._ours())
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        wall = time.monotonic() - self._start[0]
+        foreign = (self._busy() - self._start[1]) - (self._ours() - self._start[2])
+        self.share = max(0.0, foreign) / (wall * (os.cpu_count() or 1))

@@ -3,16 +3,24 @@
 ``ServerProcess`` starts ``python -m benchmarks._server SPEC`` and reads the
 base URL and API key from its first stdout line. The child serves one of:
 
-- ``simulator``: ``superme_rx.simulator.Simulator`` with the spec's options,
-  until its stdin closes;
-- ``bare``: a minimal aiohttp app whose stream route sends one pre-built body
+- ``simulator``: ``superme_rx.simulator.Simulator`` with the spec's options;
+- ``body``: a minimal aiohttp app whose stream route sends one pre-built body
   of token events and a terminal status, in 64 KiB writes: the most a client
-  can be offered, with no per-event work on the server.
+  can be offered, with no per-event work on the server;
+- ``live``: a minimal app whose streams send a few opening events, then
+  either token events at a steady rate (and a terminal status after
+  ``events``), or only keep-alive comments (when ``gated``, only between a
+  ``POST /_bench/keepalive/on`` and ``.../off``). One ticker task serves every
+  connection, spread over 50 phases of the period, and writes each event
+  straight to the socket, stamped with ``ts``, the ``time.time()`` of the
+  write, as the simulator does. A client that reads too slowly cannot hold
+  up the others: its bytes queue in its own transport.
 
 The child always runs on uvloop (when installed), whatever loop the clients
-use, so that the server stays the same while the clients change. Its stdin
-also carries requests, one JSON line each, answered on stdout: ``replies``
-returns, per interview, when the simulator received each candidate answer.
+use, so that the server stays the same while the clients change. Until its
+stdin closes, the child answers requests there, one JSON line each, on
+stdout: ``replies`` returns, per simulated interview, when the simulator
+received each candidate answer.
 """
 
 from __future__ import annotations
@@ -33,6 +41,15 @@ __all__ = ["ServerProcess", "bare_body"]
 
 _WRITE_BYTES = 64 * 1024
 _STREAM_PATH = "/api/v3/agent/interview/{interview_id}/stream"
+_PHASES = 50
+_KEEPALIVE = b": keep-alive\n\n"
+_OPENING = (
+    b'{"event":"status","status":"in_progress"',
+    b'{"event":"stage_change","stage_number":1,"stage_name":"Stage 1"',
+    b'{"event":"message","content":"S1Q1: tell me about a hard bug.",'
+    b'"role":"company","stage_number":1',
+    b'{"event":"status","status":"awaiting_input"',
+)
 
 
 class ServerProcess:
@@ -60,7 +77,11 @@ class ServerProcess:
             process.wait(10)
             raise RuntimeError(f"server {self.spec} exited {process.returncode}")
         info = json.loads(ready)
-        self.base_url, self.api_key, self.pid = info["base_url"], info["api_key"], info["pid"]
+        self.base_url, self.api_key, self.pid = (
+            info["base_url"],
+            info["api_key"],
+            info["pid"],
+        )
         return self
 
     def __exit__(
@@ -94,28 +115,33 @@ def _read_line(stream: IO[str] | None) -> str:
     return stream.readline()
 
 
+def _token(token_chars: int) -> bytes:
+    return (
+        b'{"event":"token","role":"company","token":"%s","stage_number":1'
+        % (b"ab" * token_chars)[:token_chars]
+    )
+
+
+def _frame(index: int, payload: bytes, ts: bytes) -> bytes:
+    """One event as the simulator frames it: an ``id`` and one ``data`` line."""
+    return b'id: %d\ndata: %s,"ts":%s}\n\n' % (index, payload, ts)
+
+
 def bare_body(events: int, token_chars: int) -> tuple[bytes, int]:
-    """Build the bare server's stream: ``events`` tokens, then ``completed``.
+    """Build the ``body`` server's stream: ``events`` tokens, then ``completed``.
 
     Returns:
         The body and the mean size of one event in bytes.
     """
-    token = ("ab" * token_chars)[:token_chars]
+    token = _token(token_chars)
     ts = b"%.6f" % time.time()
-    parts = []
-    for index in range(1, events + 1):
-        payload = b'{"event":"token","role":"company","token":"%s","stage_number":%d,' % (
-            token.encode(),
-            1 + index // 10_000,
-        )
-        parts.append(b"id: %d\ndata: %s\"ts\":%s}\n\n" % (index, payload, ts))
-    end = b'{"event":"status","status":"completed","ts":%s}' % ts
-    parts.append(b"id: %d\ndata: %s\n\n" % (events + 1, end))
+    parts = [_frame(index, token, ts) for index in range(1, events + 1)]
+    parts.append(_frame(events + 1, b'{"event":"status","status":"completed"', ts))
     body = b"".join(parts)
     return body, round(len(body) / (events + 1))
 
 
-async def _serve_bare(spec: dict[str, Any]) -> None:
+async def _serve_body(spec: dict[str, Any]) -> None:
     from aiohttp import web
 
     body, _ = bare_body(spec["events"], spec["token_chars"])
@@ -131,9 +157,23 @@ async def _serve_bare(spec: dict[str, Any]) -> None:
         await response.write_eof()
         return response
 
+    await _serve_app(stream)
+
+
+async def _serve_app(handler: Any, control: Any = None) -> None:
+    """Serve ``handler`` on the stream route until stdin closes.
+
+    Args:
+        handler: Answers ``GET`` on the stream path.
+        control: Answers ``POST /_bench/keepalive/{state}``, if given.
+    """
+    from aiohttp import web
+
     app = web.Application()
-    app.router.add_get(_STREAM_PATH, stream)
-    runner = web.AppRunner(app, access_log=None)
+    app.router.add_get(_STREAM_PATH, handler)
+    if control is not None:
+        app.router.add_post("/_bench/keepalive/{state}", control)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
     await site.start()
@@ -143,6 +183,101 @@ async def _serve_bare(spec: dict[str, Any]) -> None:
         await _control(None)
     finally:
         await runner.cleanup()
+
+
+class _Live:
+    """One open stream of the ``live`` server."""
+
+    __slots__ = ("done", "sent", "transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.sent = len(_OPENING)
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def write(self, data: bytes) -> bool:
+        """Write one HTTP chunk; False when the client has gone."""
+        if self.transport.is_closing():
+            self.finish()
+            return False
+        self.transport.write(b"%x\r\n%s\r\n" % (len(data), data))
+        return True
+
+    def finish(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+async def _serve_live(spec: dict[str, Any]) -> None:
+    from aiohttp import web
+
+    rate, events = spec.get("rate", 0.0), spec.get("events", 0)
+    period = 1 / rate if rate else spec["keepalive"]
+    token = _token(spec.get("token_chars", 3))
+    phases: list[set[_Live]] = [set() for _ in range(_PHASES)]
+    joined = 0
+    # Keep-alives wait for a client's POST when "gated": thousands of streams
+    # then open without the keep-alives of those already open slowing them.
+    keepalives = not spec.get("gated", False)
+
+    def send(stream: _Live, ts: bytes) -> None:
+        if not rate:
+            if keepalives:
+                stream.write(_KEEPALIVE)
+            elif stream.transport.is_closing():
+                stream.finish()
+            return
+        stream.sent += 1
+        if stream.sent <= events:
+            stream.write(_frame(stream.sent, token, ts))
+            return
+        end = b'{"event":"status","status":"completed"'
+        stream.write(_frame(stream.sent, end, ts))
+        stream.finish()
+
+    async def tick() -> None:
+        loop = asyncio.get_running_loop()
+        deadline, phase = loop.time(), 0
+        while True:
+            deadline += period / _PHASES
+            await asyncio.sleep(max(0.0, deadline - loop.time()))
+            members = phases[phase]
+            phase = (phase + 1) % _PHASES
+            if members:
+                ts = b"%.6f" % time.time()
+                for stream in tuple(members):
+                    send(stream, ts)
+                    if stream.done.done():
+                        members.discard(stream)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        nonlocal joined
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        ts = b"%.6f" % time.time()
+        opening = b"".join(_frame(i, p, ts) for i, p in enumerate(_OPENING, 1))
+        # The first write goes through aiohttp, which sends the headers with it;
+        # later ones, framed as HTTP chunks here, go straight to the socket.
+        await response.write(opening)
+        assert request.transport is not None
+        stream = _Live(request.transport)
+        phases[joined % _PHASES].add(stream)
+        joined += 1
+        await stream.done
+        return response
+
+    async def control(request: web.Request) -> web.Response:
+        nonlocal keepalives
+        keepalives = request.match_info["state"] == "on"
+        return web.Response(text="on" if keepalives else "off")
+
+    ticker = asyncio.get_running_loop().create_task(tick())
+    try:
+        await _serve_app(handle, control)
+    finally:
+        ticker.cancel()
 
 
 async def _serve_simulator(spec: dict[str, Any]) -> None:
@@ -209,7 +344,9 @@ def main() -> None:
     """Serve the spec given as the first argument."""
     spec = json.loads(sys.argv[1])
     raise_fd_limit()
-    serve = _serve_bare if spec["kind"] == "bare" else _serve_simulator
+    serve = {"body": _serve_body, "live": _serve_live, "simulator": _serve_simulator}[
+        spec["kind"]
+    ]
     try:
         import uvloop  # noqa: F401
 
