@@ -13,7 +13,7 @@ from typing import Any
 
 from ._proc import LOOPS, raise_fd_limit
 from ._settings import Settings
-from .report import load, write
+from .report import library_state, load, write
 
 SCENARIOS = ("throughput", "paced", "idle", "autoreply")
 RESULTS = Path(__file__).parent / "results"
@@ -76,12 +76,15 @@ def main(argv: list[str] | None = None) -> None:
 
     for name in args.only or SCENARIOS:
         started = time.perf_counter()
+        # Taken before the runs: other sessions may change superme_rx/ meanwhile.
+        library = library_state()
         load_before = os.getloadavg()[0]
         module = importlib.import_module(f"benchmarks.{name}")
         results = module.measure(settings)
         sections[name] = {
             "date": time.strftime("%Y-%m-%d %H:%M %Z"),
             "command": command,
+            "library": library,
             "quick": settings.quick,
             "reps": settings.reps,
             "loops": list(results.get("measured_loops", settings.loops)),

@@ -161,11 +161,16 @@ class _HttpxSplit(Contender):
 class _HttpxSse(_HttpxSplit):
     key = "httpx_sse"
 
-    async def _read(self, url: str, on_payload: OnPayload) -> None:
+    async def open(self) -> None:
+        # Imported here, not on the first read, so no run times an import.
         from httpx_sse import aconnect_sse
 
+        self._connect = aconnect_sse
+        await super().open()
+
+    async def _read(self, url: str, on_payload: OnPayload) -> None:
         loads = json.loads
-        async with aconnect_sse(
+        async with self._connect(
             self._client, "GET", url, headers=self.headers
         ) as source:
             source.response.raise_for_status()
@@ -194,14 +199,18 @@ class _AiohttpBase(Contender):
 class _AiohttpSse(_AiohttpBase):
     key = "aiohttp_sse"
 
-    async def _read(self, url: str, on_payload: OnPayload) -> None:
+    async def open(self) -> None:
         # No type hints in aiohttp-sse-client (no py.typed marker).
         from aiohttp_sse_client.client import (  # type: ignore[import-untyped]
             EventSource,
         )
 
+        self._source = EventSource
+        await super().open()
+
+    async def _read(self, url: str, on_payload: OnPayload) -> None:
         loads = json.loads
-        async with EventSource(
+        async with self._source(
             url, session=self._session, headers=dict(self.headers)
         ) as source:
             async for event in source:

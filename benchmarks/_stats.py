@@ -11,14 +11,23 @@ __all__ = ["percentile", "summary"]
 
 
 def summary(values: Sequence[float]) -> dict[str, Any]:
-    """Median, min and max of one figure over the runs, and the runs themselves."""
-    if not values:
-        return {"median": math.nan, "min": math.nan, "max": math.nan, "runs": []}
+    """Median, min and max of one figure over the runs, and the runs themselves.
+
+    A run that measured nothing (NaN, e.g. no event inside its window) is kept
+    in ``runs`` but left out of the statistics, and counted in ``failed``.
+    """
+    good = [v for v in values if not math.isnan(v)]
+    if not good:
+        return {
+            "median": math.nan, "min": math.nan, "max": math.nan,
+            "runs": list(values), "failed": len(values),
+        }  # fmt: skip
     return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
+        "median": statistics.median(good),
+        "min": min(good),
+        "max": max(good),
         "runs": list(values),
+        "failed": len(values) - len(good),
     }
 
 

@@ -194,7 +194,7 @@ async def work(spec: dict[str, Any]) -> dict[str, Any]:
         "base_rss_mb": base_rss,
         "connect_s": connect_s,
         "warmup_s": warmup_s,
-        "cpu_us_per_event": cpu / max(len(samples), 1) * 1e6,
+        "cpu_us_per_event": cpu / len(samples) * 1e6 if samples else float("nan"),
         "gc_full": pauses.full,
         "gc_max_ms": pauses.longest * 1000,
         "gc_total_ms": pauses.total * 1000,

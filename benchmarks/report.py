@@ -20,7 +20,7 @@ from typing import Any
 from ._contenders import CONTENDERS
 from .targets import check_all
 
-__all__ = ["load", "machine", "write"]
+__all__ = ["library_state", "load", "machine", "write"]
 
 _SECTIONS = ("throughput", "paced", "idle", "autoreply")
 _PACKAGES = (
@@ -62,7 +62,6 @@ def machine() -> dict[str, Any]:
             versions[name] = "absent"
     return {
         "cores": os.cpu_count(),
-        "library": _library_state(),
         "cpu": cpu or platform.processor(),
         "system": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
@@ -83,7 +82,7 @@ def write(directory: Path, sections: dict[str, Any]) -> list[Path]:
     return [markdown, plot, raw]
 
 
-def _library_state() -> str:
+def library_state() -> str:
     """The commit measured, and whether ``superme_rx/`` differed from it."""
     root = Path(__file__).resolve().parent.parent
 
@@ -96,16 +95,18 @@ def _library_state() -> str:
     head = git("rev-parse", "--short", "HEAD") or "unknown"
     diff = git("diff", "HEAD", "--", "superme_rx")
     if not diff:
-        return f"commit {head}"
+        return head
     digest = hashlib.sha1(diff.encode()).hexdigest()[:8]
-    return f"commit {head} plus uncommitted changes to superme_rx/ (diff {digest})"
+    return f"{head} + uncommitted superme_rx/ changes (diff {digest})"
 
 
 def _range(node: dict[str, Any], fmt: str = "{:,.1f}", scale: float = 1.0) -> str:
     median, low, high = (node[k] * scale for k in ("median", "min", "max"))
     if any(math.isnan(v) for v in (median, low, high)):
         return "n/a"
-    return f"{fmt.format(median)} ({fmt.format(low)}-{fmt.format(high)})"
+    text = f"{fmt.format(median)} ({fmt.format(low)}-{fmt.format(high)})"
+    failed = node.get("failed", 0)
+    return f"{text}, {failed} run(s) measured nothing" if failed else text
 
 
 def _markdown(info: dict[str, Any], sections: dict[str, Any]) -> str:
@@ -118,7 +119,7 @@ def _markdown(info: dict[str, Any], sections: dict[str, Any]) -> str:
         "each figure is the median (min-max) over the runs, contenders "
         "interleaved run by run.",
         "",
-        f"Library measured: {info['library']}. Versions: {versions}.",
+        f"Versions: {versions}.",
         "",
         'Other work on the machine skews the figures: "other load" is the '
         "share of both cores that processes other than the harness, its server "
@@ -126,8 +127,9 @@ def _markdown(info: dict[str, Any], sections: dict[str, Any]) -> str:
         "seconds for the machine to go quiet), and the load average (1 minute) "
         "is given before and after each section.",
         "",
-        "| section | date | client loops | runs | took | load avg | command |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| section | date | library measured | client loops | runs | took | load avg "
+        "| command |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name in _SECTIONS:
         if name in sections:
@@ -135,8 +137,8 @@ def _markdown(info: dict[str, Any], sections: dict[str, Any]) -> str:
             loops = ", ".join(s["loops"])
             load = " -> ".join(f"{v:.1f}" for v in s.get("load", ()))
             lines.append(
-                f"| {name} | {s['date']} | {loops} | {s['reps']} | "
-                f"{s['seconds']:.0f} s | {load} | `{s['command']}` |"
+                f"| {name} | {s['date']} | {s.get('library', 'unknown')} | {loops} | "
+                f"{s['reps']} | {s['seconds']:.0f} s | {load} | `{s['command']}` |"
             )
     checks = check_all(sections)
     if checks:
@@ -283,9 +285,11 @@ def _median(node: dict[str, Any], name: str) -> str:
 
 
 def _share(node: dict[str, Any]) -> str:
-    """The median share of the machine that other processes took."""
+    """The share of the machine other processes took: median, and the most."""
     foreign = node.get("foreign")
-    return "n/a" if foreign is None else f"{foreign['median']:.0%}"
+    if foreign is None:
+        return "n/a"
+    return f"{foreign['median']:.0%} (max {foreign['max']:.0%})"
 
 
 def _plot(path: Path, sections: dict[str, Any]) -> None:
@@ -395,6 +399,8 @@ def _plot_idle(ax: Any, data: dict[str, Any]) -> None:
             groups.append(f"{CONTENDERS[key]}\n{loop}\nCPU {cpu:.2f} s/s")
             series["KB per stream"].append(c["kb_per_stream"])
     _bars(ax, groups, series)
+    # A lone bar would otherwise fill the panel.
+    ax.set_xlim(-1.5, len(groups) + 0.5)
     ax.axhline(50, color="tab:red", linestyle=":", linewidth=1, label="target")
     ax.set_ylabel("RSS per open stream, KB")
     ax.set_title(f"3. {data['streams']:,} idle streams: memory per stream")
