@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from itertools import repeat
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -27,7 +27,15 @@ from ._resume import Batch, ReconnectPolicy, ResumeState, resumable
 from ._sharing import SharedSource
 from ._sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .errors import StreamError, TransportError
-from .models import TERMINAL_STATUSES, Event
+from .models import (
+    TERMINAL_STATUSES,
+    Event,
+    MessageEvent,
+    StageChangeEvent,
+    StatusEvent,
+    TokenEvent,
+    UnknownEvent,
+)
 
 __all__ = ["InterviewStream", "open_session"]
 
@@ -37,6 +45,14 @@ _ERROR_BODY_LIMIT = 4096
 _READ_SIZE = 64 * 1024
 _SLICE = 16 * 1024
 _TERMINAL_MARKERS = tuple(f'"{s}"' for s in TERMINAL_STATUSES)
+_loads = orjson.loads
+_VALIDATORS: dict[str, Callable[[Any], Event]] = {
+    cls.KIND: cls.__pydantic_validator__.validate_python
+    for cls in (StageChangeEvent, TokenEvent, MessageEvent, StatusEvent)
+}
+_VALIDATE_UNKNOWN: Callable[[Any], Event] = (
+    UnknownEvent.__pydantic_validator__.validate_python
+)
 
 
 def open_session() -> aiohttp.ClientSession:
@@ -88,11 +104,7 @@ class InterviewStream:
             scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
             def on_next(batch: Batch) -> None:
-                events = [
-                    event
-                    for event in map(decode_event, batch, repeat(interview_id))
-                    if event is not None
-                ]
+                events = decode_batch(batch, interview_id)
                 if events and logger.isEnabledFor(logging.DEBUG):
                     for event in events:
                         logger.debug(
@@ -234,6 +246,34 @@ def _shrink_reads(response: aiohttp.ClientResponse) -> None:
     transport = connection.transport if connection is not None else None
     if isinstance(getattr(transport, "max_size", None), int):
         transport.max_size = min(transport.max_size, _READ_SIZE)  # type: ignore[union-attr]
+
+
+def decode_batch(batch: Batch, interview_id: str) -> list[Event]:
+    """Turn the events of one read into typed events, skipping malformed ones.
+
+    The well-formed case is ``Event.from_payload`` inlined: this loop runs for
+    every event of every stream, and two Python calls fewer per event showed
+    in the profile. Anything unusual takes ``decode_event``, which logs.
+    """
+    events: list[Event] = []
+    append = events.append
+
+    for sse in batch:
+        try:
+            payload = _loads(sse.data)
+            event = _VALIDATORS.get(payload["event"], _VALIDATE_UNKNOWN)(payload)
+        except Exception:
+            slow = decode_event(sse, interview_id)
+            if slow is not None:
+                append(slow)
+            continue
+
+        fields = event.__dict__
+        fields["id"] = sse.id or None
+        fields["raw"] = payload
+        append(event)
+
+    return events
 
 
 def decode_event(sse: ServerSentEvent, interview_id: str) -> Event | None:

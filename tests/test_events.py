@@ -1,0 +1,36 @@
+"""Decoding SSE events into typed events, the fast path and the logged skips."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from superme_rx import StatusEvent, TokenEvent, UnknownEvent
+from superme_rx._events import decode_batch
+from superme_rx._sse import ServerSentEvent
+
+
+def test_decode_batch_types_good_events_and_skips_bad_ones_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Malformed events are logged and dropped; the rest keep their order and ids."""
+    batch = [
+        ServerSentEvent('{"event":"token","token":"Hi","stage_number":1}', id="1"),
+        ServerSentEvent("not json", id="2"),
+        ServerSentEvent("[1, 2]", id="3"),
+        ServerSentEvent('{"event":"status"}', id="4"),
+        ServerSentEvent('{"no_kind":true}', id="5"),
+        ServerSentEvent('{"event":7}', id="6"),
+        ServerSentEvent('{"event":"status","status":"completed"}', id=""),
+    ]
+
+    events = decode_batch(batch, "iv-1")
+
+    assert [type(e) for e in events] == [TokenEvent, UnknownEvent, StatusEvent]
+    assert [e.id for e in events] == ["1", "5", None]
+    assert events[1].raw == {"no_kind": True} and events[1].kind == ""
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 4
+    assert all("iv-1" in w for w in warnings)
+    assert ["id='2'" in w for w in warnings] == [True, False, False, False]
