@@ -9,7 +9,6 @@ subscription and cancels it on dispose.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -28,8 +27,6 @@ _T = TypeVar("_T")
 
 LoopGetter = Callable[[], asyncio.AbstractEventLoop | None]
 """Returns the loop to run on when a subscriber has no running loop."""
-
-_Future = asyncio.Future[_T] | concurrent.futures.Future[_T]
 
 
 def from_coroutine(
@@ -58,8 +55,8 @@ def from_coroutine(
     def subscribe(
         observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        future = _start(factory, home_loop)
-        if future is None:
+        loop = _loop_for_subscriber(home_loop)
+        if loop is None:
             observer.on_error(
                 RuntimeError(
                     "no running asyncio event loop: subscribe inside a coroutine "
@@ -69,7 +66,7 @@ def from_coroutine(
             )
             return Disposable()
 
-        def on_done(done: _Future[_T]) -> None:
+        def on_done(done: asyncio.Task[_T]) -> None:
             if done.cancelled():
                 return
             error = done.exception()
@@ -79,48 +76,67 @@ def from_coroutine(
             observer.on_next(done.result())
             observer.on_completed()
 
-        future.add_done_callback(on_done)
-        return Disposable(lambda: cancel(future))
+        tasks: list[asyncio.Task[_T]] = []
+        disposed = False
+
+        def start() -> None:
+            if disposed:
+                return
+            task = loop.create_task(factory())
+            # Done callbacks run on the loop's thread, so every emission does,
+            # whichever thread subscribed.
+            task.add_done_callback(on_done)
+            tasks.append(task)
+            if disposed:  # disposed from another thread meanwhile
+                task.cancel()
+
+        def dispose() -> None:
+            nonlocal disposed
+            disposed = True
+            for task in tasks:
+                cancel(task)
+
+        if _running_loop() is loop:
+            start()
+        else:
+            loop.call_soon_threadsafe(start)
+        return Disposable(dispose)
 
     return reactivex.create(subscribe)
 
 
-def cancel(future: asyncio.Future[Any] | concurrent.futures.Future[Any]) -> None:
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _loop_for_subscriber(
+    home_loop: LoopGetter | None,
+) -> asyncio.AbstractEventLoop | None:
+    """The subscriber's running loop, else the home loop while it runs."""
+    running = _running_loop()
+    if running is not None:
+        return running
+
+    fallback = home_loop() if home_loop is not None else None
+    if fallback is None or fallback.is_closed() or not fallback.is_running():
+        return None
+    return fallback
+
+
+def cancel(future: asyncio.Future[Any]) -> None:
     """Cancel ``future`` from any thread.
 
     Operators such as ``timeout`` dispose from a timer thread by default, and
     an asyncio task may only be cancelled on its own loop's thread.
     """
-    if isinstance(future, concurrent.futures.Future):
-        future.cancel()
-        return
-
     loop = future.get_loop()
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is loop:
+    if _running_loop() is loop:
         future.cancel()
     elif not loop.is_closed():
         loop.call_soon_threadsafe(future.cancel)
-
-
-def _start(
-    factory: Callable[[], Coroutine[Any, Any, _T]], home_loop: LoopGetter | None
-) -> _Future[_T] | None:
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-
-    if loop is not None:
-        return loop.create_task(factory())
-
-    fallback = home_loop() if home_loop is not None else None
-    if fallback is None or fallback.is_closed() or not fallback.is_running():
-        return None
-    return asyncio.run_coroutine_threadsafe(factory(), fallback)
 
 
 def default_scheduler() -> abc.SchedulerBase:
