@@ -314,8 +314,7 @@ class RxSuperMeClient:
             ``EventTooLarge``, ``StreamError`` once reconnection gives up.
         """
         interview_id = _segment("interview_id", interview_id)
-        if self._closed:
-            raise ConfigurationError("this client is closed; open a new one")
+        self._check_open()
         policy = reconnect if reconnect is not None else ReconnectPolicy()
         key = (interview_id, policy, idle_timeout, max_event_bytes)
 
@@ -418,11 +417,14 @@ class RxSuperMeClient:
 
         return self._observe(fetch)
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ConfigurationError("this client is closed; open a new one")
+
     def _observe(
         self, factory: Callable[[], Coroutine[Any, Any, _T]]
     ) -> Observable[_T]:
-        if self._closed:
-            raise ConfigurationError("this client is closed; open a new one")
+        self._check_open()
         return from_coroutine(factory, home_loop=lambda: self._loop)
 
 

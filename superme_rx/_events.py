@@ -27,15 +27,7 @@ from ._resume import Batch, ReconnectPolicy, ResumeState, resumable
 from ._sharing import SharedSource
 from ._sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .errors import StreamError, TransportError
-from .models import (
-    TERMINAL_STATUSES,
-    Event,
-    MessageEvent,
-    StageChangeEvent,
-    StatusEvent,
-    TokenEvent,
-    UnknownEvent,
-)
+from .models import EVENT_MODELS, TERMINAL_STATUSES, Event, UnknownEvent
 
 __all__ = ["InterviewStream", "open_session"]
 
@@ -47,8 +39,8 @@ _SLICE = 16 * 1024
 _TERMINAL_MARKERS = tuple(f'"{s}"' for s in TERMINAL_STATUSES)
 _loads = orjson.loads
 _VALIDATORS: dict[str, Callable[[Any], Event]] = {
-    cls.KIND: cls.__pydantic_validator__.validate_python
-    for cls in (StageChangeEvent, TokenEvent, MessageEvent, StatusEvent)
+    kind: model.__pydantic_validator__.validate_python
+    for kind, model in EVENT_MODELS.items()
 }
 _VALIDATE_UNKNOWN: Callable[[Any], Event] = (
     UnknownEvent.__pydantic_validator__.validate_python
@@ -244,8 +236,9 @@ def _shrink_reads(response: aiohttp.ClientResponse) -> None:
     """
     connection = response.connection
     transport = connection.transport if connection is not None else None
-    if isinstance(getattr(transport, "max_size", None), int):
-        transport.max_size = min(transport.max_size, _READ_SIZE)  # type: ignore[union-attr]
+    size = getattr(transport, "max_size", None)
+    if isinstance(size, int):
+        transport.max_size = min(size, _READ_SIZE)  # type: ignore[union-attr]
 
 
 def decode_batch(batch: Batch, interview_id: str) -> list[Event]:

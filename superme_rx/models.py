@@ -13,6 +13,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 __all__ = [
     "CANDIDATE_ROLE",
+    "EVENT_MODELS",
     "INTERVIEWER_ROLE",
     "TERMINAL_STATUSES",
     "Attachment",
@@ -240,13 +241,14 @@ class UnknownEvent(Event):
     """An event of a kind this version does not know; see ``raw``."""
 
 
-_BY_KIND: dict[str, type[Event]] = {
+EVENT_MODELS: Final[dict[str, type[Event]]] = {
     cls.KIND: cls for cls in (StageChangeEvent, TokenEvent, MessageEvent, StatusEvent)
 }
+"""The model of each known ``event`` kind; any other kind is ``UnknownEvent``."""
 
 
 def event_class(kind: object) -> type[Event]:
     """Return the model for an ``event`` key, ``UnknownEvent`` for the rest."""
     if isinstance(kind, str):
-        return _BY_KIND.get(kind, UnknownEvent)
+        return EVENT_MODELS.get(kind, UnknownEvent)
     return UnknownEvent
