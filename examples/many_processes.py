@@ -68,13 +68,19 @@ async def main(interviews: int, workers: int) -> None:
 
     async with Simulator(time_scale=0) as sim:
         started = time.perf_counter()
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # One single-worker pool per shard: a shared pool may hand both shards
+        # to the worker that started first while the other is still starting.
+        pools = [ProcessPoolExecutor(1, mp_context=context) for _ in shards]
+        try:
             results = await asyncio.gather(
                 *(
                     loop.run_in_executor(pool, run_shard, sim.base_url, sim.api_key, n)
-                    for n in shards
+                    for pool, n in zip(pools, shards, strict=True)
                 )
             )
+        finally:
+            for pool in pools:
+                pool.shutdown()
         elapsed = time.perf_counter() - started
 
     for pid, scored, seconds in results:

@@ -27,7 +27,13 @@ from ._resume import Batch, ReconnectPolicy, ResumeState, resumable
 from ._sharing import SharedSource
 from ._sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .errors import StreamError, TransportError
-from .models import EVENT_MODELS, TERMINAL_STATUSES, Event, UnknownEvent
+from .models import (
+    EVENT_MODELS,
+    TERMINAL_STATUSES,
+    Event,
+    StatusEvent,
+    UnknownEvent,
+)
 
 __all__ = ["InterviewStream", "open_session"]
 
@@ -36,7 +42,6 @@ logger = logging.getLogger(__name__)
 _ERROR_BODY_LIMIT = 4096
 _READ_SIZE = 64 * 1024
 _SLICE = 16 * 1024
-_TERMINAL_MARKERS = tuple(f'"{s}"' for s in TERMINAL_STATUSES)
 _loads = orjson.loads
 _VALIDATORS: dict[str, Callable[[Any], Event]] = {
     kind: model.__pydantic_validator__.validate_python
@@ -84,33 +89,18 @@ class InterviewStream:
         self._idle_timeout = idle_timeout
         self._max_event_bytes = max_event_bytes
         name = f"stream {interview_id}"
-        raw = resumable(self._connection, policy, _is_terminal, name=name, rng=rng)
-        self.shared: SharedSource[Event] = SharedSource(self._typed(raw), name)
+        raw = resumable(self._connection, policy, self._decode, name=name, rng=rng)
+        self.shared: SharedSource[Event] = SharedSource(raw, name)
 
-    def _typed(self, raw: Observable[Batch]) -> Observable[list[Event]]:
-        """Decode each batch of SSE events into typed events, skipping bad ones."""
-        interview_id = self.interview_id
-
-        def subscribe(
-            observer: abc.ObserverBase[list[Event]],
-            scheduler: abc.SchedulerBase | None = None,
-        ) -> abc.DisposableBase:
-            def on_next(batch: Batch) -> None:
-                events = decode_batch(batch, interview_id)
-                if events and logger.isEnabledFor(logging.DEBUG):
-                    for event in events:
-                        logger.debug(
-                            "interview %s: event id=%r kind=%s",
-                            interview_id, event.id, event.kind,
-                        )  # fmt: skip
-                if events:
-                    observer.on_next(events)
-
-            return raw.subscribe(
-                on_next, observer.on_error, observer.on_completed, scheduler=scheduler
-            )
-
-        return reactivex.create(subscribe)
+    def _decode(self, batch: Batch) -> tuple[list[Event], bool]:
+        events, final = decode_batch(batch, self.interview_id)
+        if events and logger.isEnabledFor(logging.DEBUG):
+            for event in events:
+                logger.debug(
+                    "interview %s: event id=%r kind=%s",
+                    self.interview_id, event.id, event.kind,
+                )  # fmt: skip
+        return events, final
 
     def _connection(self, state: ResumeState) -> Observable[Batch]:
         def subscribe(
@@ -206,7 +196,7 @@ class InterviewStream:
         decoder.last_event_id = state.last_event_id
         on_next = observer.on_next
 
-        async for chunk in response.content.iter_any():
+        def feed(chunk: bytes) -> None:
             # uvloop hands over reads of several hundred KiB; decoding and
             # delivering 16 KiB slices keeps each batch, and the garbage it
             # leaves, small: one long stream ran about 1.7 times as fast on
@@ -222,7 +212,76 @@ class InterviewStream:
                     on_next(events)
             if decoder.retry is not None:
                 state.retry_ms = decoder.retry
+
+        reader = response.content
+        if _PUSH and _push_reads(reader, feed):
+            try:
+                await reader.wait_eof()
+            finally:
+                _SINKS.pop(reader, None)
+        else:
+            async for chunk in reader.iter_any():
+                feed(chunk)
         decoder.close()
+
+
+_PUSH = True
+"""Whether streams decode in the protocol's callback (see ``_push_reads``);
+tests turn it off to cover the reading task's loop, the fallback."""
+
+_SINKS: dict[aiohttp.StreamReader, Callable[[bytes], None]] = {}
+"""The decoding callback of each response body read in push mode."""
+
+
+class _PushedReader(aiohttp.StreamReader):
+    """A response body that hands each piece to its sink instead of buffering.
+
+    aiohttp's body reader buffers what the connection receives and wakes the
+    reading task through a future; for a stream of small events that wake-up
+    (future, callback, task step, iterator) cost as much as decoding the
+    event. Handing the bytes on where they arrive skips it. The class adds
+    no slots, so a plain ``StreamReader`` can take it on in place.
+    """
+
+    __slots__ = ()
+
+    def feed_data(self, data: bytes, size: int = 0) -> bool:
+        """Decode ``data`` now, or buffer it as usual once the sink has gone."""
+        sink = _SINKS.get(self)
+        if sink is None:
+            return super().feed_data(data, size)
+        if data:
+            try:
+                sink(data)
+            except Exception as exc:
+                # NOTE: never into aiohttp's parser: the reading task gets it.
+                del _SINKS[self]
+                self.set_exception(exc)
+        return False
+
+
+def _push_reads(reader: aiohttp.StreamReader, feed: Callable[[bytes], None]) -> bool:
+    """Make ``reader`` call ``feed`` with each piece of body as it arrives.
+
+    What is buffered already is fed first. The reading task then only waits
+    for the end of the body (``wait_eof``), which also raises the
+    connection's errors and what ``feed`` raised. Returns False, leaving the
+    reader as it was, for a reader of another kind (an empty body, or an
+    aiohttp whose reader is laid out otherwise).
+    """
+    if type(reader) is not aiohttp.StreamReader:
+        return False
+    try:
+        reader.__class__ = _PushedReader
+    except TypeError:
+        logger.debug("aiohttp's StreamReader cannot be extended; reading by task")
+        return False
+
+    buffered = reader.read_nowait()
+    if buffered:
+        feed(buffered)
+    _SINKS[reader] = feed
+    return True
 
 
 def _shrink_reads(response: aiohttp.ClientResponse) -> None:
@@ -241,8 +300,11 @@ def _shrink_reads(response: aiohttp.ClientResponse) -> None:
         transport.max_size = min(size, _READ_SIZE)  # type: ignore[union-attr]
 
 
-def decode_batch(batch: Batch, interview_id: str) -> list[Event]:
-    """Turn the events of one read into typed events, skipping malformed ones.
+def decode_batch(batch: Batch, interview_id: str) -> tuple[list[Event], bool]:
+    """Type the events of one read, skipping malformed ones, up to a terminal one.
+
+    Returns the typed events and whether the last of them is a terminal
+    status; events after that one are left out.
 
     The well-formed case is ``Event.from_payload`` inlined: this loop runs for
     every event of every stream, and two Python calls fewer per event showed
@@ -254,19 +316,24 @@ def decode_batch(batch: Batch, interview_id: str) -> list[Event]:
     for sse in batch:
         try:
             payload = _loads(sse.data)
-            event = _VALIDATORS.get(payload["event"], _VALIDATE_UNKNOWN)(payload)
+            kind = payload["event"]
+            event = _VALIDATORS.get(kind, _VALIDATE_UNKNOWN)(payload)
         except Exception:
             slow = decode_event(sse, interview_id)
             if slow is not None:
                 append(slow)
+                if _is_terminal(slow):
+                    return events, True
             continue
 
         fields = event.__dict__
         fields["id"] = sse.id or None
         fields["raw"] = payload
         append(event)
+        if kind == "status" and fields["status"] in TERMINAL_STATUSES:
+            return events, True
 
-    return events
+    return events, False
 
 
 def decode_event(sse: ServerSentEvent, interview_id: str) -> Event | None:
@@ -300,17 +367,5 @@ def decode_event(sse: ServerSentEvent, interview_id: str) -> Event | None:
     return event
 
 
-def _is_terminal(sse: ServerSentEvent) -> bool:
-    """Whether an event is a terminal status, checked cheaply before parsing."""
-    data = sse.data
-    if '"status"' not in data or not any(m in data for m in _TERMINAL_MARKERS):
-        return False
-    try:
-        payload = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return False
-    return (
-        isinstance(payload, dict)
-        and payload.get("event") == "status"
-        and payload.get("status") in TERMINAL_STATUSES
-    )
+def _is_terminal(event: Event) -> bool:
+    return isinstance(event, StatusEvent) and event.is_terminal

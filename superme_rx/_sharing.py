@@ -50,7 +50,10 @@ class SharedSource(Generic[_T]):
     def __init__(self, source: Observable[list[_T]], name: str = "shared") -> None:
         self._source = source
         self._name = name
-        self._observers: list[abc.ObserverBase[_T]] = []
+        # NOTE: replaced, never changed in place: a delivery loop reads the
+        # current tuple at each item, so subscribers that come or go during a
+        # delivery take effect from the next item on, without a copy per item.
+        self._observers: tuple[abc.ObserverBase[_T], ...] = ()
         self._connection: abc.DisposableBase | None = None
         self._buffer: deque[_T] = deque(maxlen=0)
         self._completed = False
@@ -106,7 +109,7 @@ class SharedSource(Generic[_T]):
             observer.on_completed()
             return Disposable()
 
-        self._observers.append(observer)
+        self._observers += (observer,)
         logger.debug("%s: subscriber added (%d now)", self._name, len(self._observers))
         if self._connection is None:
             logger.debug("%s: connecting", self._name)
@@ -123,7 +126,7 @@ class SharedSource(Generic[_T]):
     def _remove(self, observer: abc.ObserverBase[_T]) -> None:
         if observer not in self._observers:
             return
-        self._observers.remove(observer)
+        self._observers = tuple(o for o in self._observers if o is not observer)
         logger.debug("%s: subscriber left (%d now)", self._name, len(self._observers))
         if not self._observers:
             self._disconnect()
@@ -139,7 +142,7 @@ class SharedSource(Generic[_T]):
         # NOTE: item by item across subscribers, as a Subject would: side
         # effects of two subscribers interleave in the order of the events.
         for item in items:
-            for observer in tuple(self._observers):
+            for observer in self._observers:
                 try:
                     observer.on_next(item)
                 except Exception as exc:
@@ -151,12 +154,11 @@ class SharedSource(Generic[_T]):
         logger.warning(
             "%s: a subscriber raised %s; detaching it", self._name, type(error).__name__
         )
-        if observer in self._observers:
-            self._observers.remove(observer)
+        self._observers = tuple(o for o in self._observers if o is not observer)
         observer.on_error(error)
 
     def _on_error(self, error: Exception) -> None:
-        observers, self._observers = self._observers, []
+        observers, self._observers = self._observers, ()
         self._connection = None
         for observer in observers:
             try:
@@ -171,7 +173,7 @@ class SharedSource(Generic[_T]):
 
     def _on_completed(self) -> None:
         self._completed = True
-        observers, self._observers = self._observers, []
+        observers, self._observers = self._observers, ()
         self._connection = None
         for observer in observers:
             observer.on_completed()

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_EVENT_BYTES = 1 << 20
 """The default bound on one line or one event's data buffer: 1 MiB."""
 
+_BOM = codecs.BOM_UTF8
+_utf8_decode = codecs.utf_8_decode
+
 # NOTE: 9.2.6 ends lines at CRLF, LF and CR only. str.splitlines also breaks at
 # these characters, so it may split only text that holds none of them.
 _OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -118,10 +121,9 @@ class SSEDecoder:
         self.retry: int | None = None
         self.retry_changed = False
         self.bytes_seen = 0
-        # NOTE: 9.2.5 allows one BOM before the stream, and 9.2.6 decodes with
-        # "UTF-8 decode", which drops a leading BOM and turns each bad sequence
-        # into U+FFFD. "utf-8-sig" with "replace" does both, across chunks too.
-        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        # Bytes of a character, or of a leading BOM, that the last chunk cut.
+        self._pending = b""
+        self._at_start = True
         self._data: list[str] = []
         self._data_size = 0
         self._event_type = ""
@@ -158,7 +160,7 @@ class SSEDecoder:
         """
         self.bytes_seen += len(chunk)
         self.retry_changed = False
-        text = self._decoder.decode(chunk)
+        text = self._decode(chunk)
         if self._skip_lf and text:
             # NOTE: the last chunk ended in CR, which ended its line already; an
             # LF now completes that CRLF pair and is no empty line (9.2.6).
@@ -197,7 +199,8 @@ class SSEDecoder:
         """
         if self._tail or self._data:
             logger.debug("dropped an unterminated event at the end of the stream")
-        self._decoder.reset()
+        self._pending = b""
+        self._at_start = True
         self._data = []
         self._data_size = 0
         self._event_type = ""
@@ -205,6 +208,30 @@ class SSEDecoder:
         self._id_buffer = self._last_event_id
         self._tail = ""
         self._skip_lf = False
+
+    def _decode(self, chunk: bytes) -> str:
+        """Decode the next bytes as UTF-8, keeping a cut character for later.
+
+        9.2.5 allows one BOM before the stream, and 9.2.6 decodes with "UTF-8
+        decode", which drops a leading BOM and turns each bad sequence into
+        U+FFFD. This is the incremental "utf-8-sig" decoder with "replace"
+        inlined: it ran for every read of every stream, and its Python layers
+        cost more than the decoding itself.
+        """
+        if self._pending:
+            chunk = self._pending + chunk
+            self._pending = b""
+        if self._at_start:
+            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+                self._pending = chunk
+                return ""
+            self._at_start = False
+            if chunk[:3] == _BOM:
+                chunk = chunk[3:]
+        text, used = _utf8_decode(chunk, "replace", False)
+        if used < len(chunk):
+            self._pending = chunk[used:]
+        return text
 
     def _refuse(self, events: list[ServerSentEvent]) -> NoReturn:
         """Drop all pending input and raise ``EventTooLarge``."""

@@ -62,8 +62,12 @@ class Server:
         return script.pipe(ops.map(lambda e: e if isinstance(e, list) else [e]))
 
 
-def is_final(event: ServerSentEvent) -> bool:
-    return event is END
+def decode(batch: list[ServerSentEvent]) -> tuple[list[ServerSentEvent], bool]:
+    """Pass events through, stopping after END."""
+    for index, event in enumerate(batch):
+        if event is END:
+            return batch[: index + 1], True
+    return batch, False
 
 
 def values(messages: list[Recorded[Any]]) -> list[Any]:
@@ -81,7 +85,7 @@ def error_of(message: Recorded[Any]) -> Exception:
 
 def run(server: Server, policy: ReconnectPolicy) -> list[Recorded[Any]]:
     stream = resumable(
-        server.connect, policy, is_final,
+        server.connect, policy, decode,
         rng=Ceiling(), scheduler=server.scheduler,
     )  # fmt: skip
     return unbatched(server.scheduler.start(lambda: stream).messages)

@@ -11,6 +11,7 @@ import pytest
 import reactivex
 from reactivex import operators as ops
 
+import superme_rx._events
 from superme_rx import (
     NO_RECONNECT,
     AuthenticationError,
@@ -37,6 +38,13 @@ SCRIPT = LargeScript(
     manual=False,
 )
 FAST = ReconnectPolicy(max_attempts=5, initial_delay=0.01, max_delay=0.05)
+
+
+@pytest.fixture(autouse=True, params=["push", "task"])
+def read_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run each test with bodies decoded where they arrive, and by the task."""
+    monkeypatch.setattr(superme_rx._events, "_PUSH", request.param == "push")
+    return cast(str, request.param)
 
 
 @pytest.fixture
@@ -159,6 +167,7 @@ async def test_last_subscriber_leaving_closes_the_connection(sim: Simulator) -> 
             await asyncio.sleep(0.01)
 
         assert reading_tasks() == []
+        assert superme_rx._events._SINKS == {}
         connector = cast(Any, client._session).connector
         assert len(connector._conns) == 0
         assert sum(len(v) for v in connector._acquired_per_host.values()) == 0
