@@ -5,7 +5,9 @@ payload, as a dict, to a callback, until the terminal status (or the end of
 the body). What each does per event is what its user would write:
 
 - ``stream_interview``: superme_rx, typed pydantic events through Rx; the
-  callback gets ``event.raw``. No task per stream: a subscription.
+  callback gets the typed event. No task per stream: a subscription.
+- ``stream_interview + raw``: the same, the callback getting ``event.raw``,
+  the payload as a dict, which the library parses on first use.
 - ``httpx text-split``: the vendor SDK's approach, ``aiter_lines`` on an
   httpx stream, ``data:`` lines given to ``json.loads``; one task per stream.
 - ``httpx-sse``: ``aconnect_sse`` and ``aiter_sse``, then ``json.loads``.
@@ -24,13 +26,15 @@ from typing import Any
 
 __all__ = ["CONTENDERS", "Contender", "OnPayload", "make", "stream_path"]
 
-OnPayload = Callable[[dict[str, Any]], None]
-"""Receives each event's payload; the contender stops after a terminal one."""
+OnPayload = Callable[[Any], None]
+"""Receives each event: its payload as a dict, or for ``stream_interview`` the
+typed event; the contender stops after a terminal one."""
 
 _TERMINAL = frozenset({"completed", "scoring", "scored", "failed", "withdrawn"})
 
 CONTENDERS = {
     "rx": "stream_interview",
+    "rx_raw": "stream_interview + raw",
     "httpx_split": "httpx text-split",
     "httpx_sse": "httpx-sse",
     "aiohttp_sse": "aiohttp-sse-client",
@@ -91,6 +95,12 @@ class Contender:
     async def _read(self, url: str, on_payload: OnPayload) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def sent_at(item: Any) -> float | None:
+        """The server's send time (``ts``) of an item given to ``on_payload``."""
+        ts: float | None = item.get("ts")
+        return ts
+
 
 class _Rx(Contender):
     key = "rx"
@@ -112,8 +122,7 @@ class _Rx(Contender):
     def follow(self, interview_id: str, on_payload: OnPayload) -> asyncio.Future[Any]:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-        def on_next(event: Any) -> None:
-            on_payload(event.raw)
+        on_next = self._deliver(on_payload)
 
         def on_error(error: Exception) -> None:
             if not done.done():
@@ -129,6 +138,29 @@ class _Rx(Contender):
             )
         )
         return done
+
+    @staticmethod
+    def _deliver(on_payload: OnPayload) -> OnPayload:
+        return on_payload
+
+    @staticmethod
+    def sent_at(item: Any) -> float | None:
+        """Read ``ts``, which no event model declares, from the raw payload."""
+        ts: float | None = item.raw.get("ts")
+        return ts
+
+
+class _RxRaw(_Rx):
+    key = "rx_raw"
+
+    @staticmethod
+    def _deliver(on_payload: OnPayload) -> OnPayload:
+        def on_next(event: Any) -> None:
+            on_payload(event.raw)
+
+        return on_next
+
+    sent_at = Contender.sent_at
 
 
 class _HttpxSplit(Contender):
@@ -232,7 +264,7 @@ class _Bytes(_AiohttpBase):
 
 
 _CLASSES: dict[str, type[Contender]] = {
-    cls.key: cls for cls in (_Rx, _HttpxSplit, _HttpxSse, _AiohttpSse, _Bytes)
+    cls.key: cls for cls in (_Rx, _RxRaw, _HttpxSplit, _HttpxSse, _AiohttpSse, _Bytes)
 }
 
 

@@ -130,7 +130,7 @@ async def work(spec: dict[str, Any]) -> dict[str, Any]:
     def callback() -> Any:
         seen = 0
 
-        def on_payload(payload: dict[str, Any]) -> None:
+        def on_payload(item: Any) -> None:
             nonlocal seen, opened
             seen += 1
             if seen == _OPENING_EVENTS:

@@ -135,6 +135,7 @@ async def work(spec: dict[str, Any]) -> dict[str, Any]:
     latencies = array.array("d")
     record = latencies.append
     clock = time.time
+    sent_at = contender.sent_at
     window = [float("inf"), float("inf")]
     worst = [0.0]  # the largest lag seen since the warm-up last looked
     live = 0
@@ -143,10 +144,10 @@ async def work(spec: dict[str, Any]) -> dict[str, Any]:
     def callback() -> Any:
         first = True
 
-        def on_payload(payload: dict[str, Any]) -> None:
+        def on_payload(item: Any) -> None:
             nonlocal first, live
             now = clock()
-            ts = payload.get("ts")
+            ts = sent_at(item)
             if ts is not None:
                 late = now - ts
                 if late > worst[0]:

@@ -33,7 +33,7 @@ from ._stats import summary
 
 __all__ = ["ORDER", "measure", "work"]
 
-ORDER = ("rx", "httpx_split", "httpx_sse", "aiohttp_sse", "bytes")
+ORDER = ("rx", "rx_raw", "httpx_split", "httpx_sse", "aiohttp_sse", "bytes")
 """The contenders, in the order of the first round."""
 
 _TOKEN_CHARS = 96
@@ -152,7 +152,7 @@ async def _once(key: str, spec: dict[str, Any]) -> dict[str, Any]:
     await contender.open()
     count = 0
 
-    def on_payload(payload: dict[str, Any]) -> None:
+    def on_payload(item: Any) -> None:
         nonlocal count
         count += 1
 

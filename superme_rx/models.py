@@ -2,13 +2,16 @@
 
 Every model is frozen. REST models keep fields the service adds without notice
 (``extra="allow"``) and tolerate missing optional ones. Events keep the payload
-as received in ``raw`` and the SSE id they arrived with in ``id``.
+as received in ``raw`` (parsed on first use) and the SSE id they arrived with
+in ``id``.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Final
+import json
+from typing import Any, ClassVar, Final, cast
 
+import orjson
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 __all__ = [
@@ -163,12 +166,27 @@ class Event(BaseModel):
     KIND: ClassVar[str] = ""
 
     kind: str = Field(default="", validation_alias="event")
-    # NOTE: the aliases are names no payload uses, so that a payload's own
-    # "id" or "raw" key can neither fill nor break these; from_payload sets them.
+    # NOTE: the alias is a name no payload uses, so that a payload's own "id"
+    # key can neither fill nor break it; the stream sets it after validation.
     id: str | None = Field(default=None, validation_alias="\x00sse_id")
-    raw: dict[str, Any] = Field(
-        default_factory=dict, validation_alias="\x00raw", repr=False
-    )
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The payload exactly as received, unknown fields included.
+
+        The stream validates an event straight from its JSON text and parses
+        the text into this dict only when it is first asked for: most
+        pipelines read the typed fields alone, and the stream ran about 15%
+        faster without a dict per event. ``{}`` for an event built by hand.
+        """
+        # NOTE: not functools.cached_property, whose lock (Python 3.11) cost
+        # more than the parse on a stream whose every event's raw was read.
+        fields = self.__dict__
+        raw: dict[str, Any] | None = fields.get(RAW_KEY)
+        if raw is None:
+            data = fields.get(DATA_KEY)
+            raw = fields[RAW_KEY] = {} if data is None else parse_object(data)
+        return raw
 
     @staticmethod
     def from_payload(payload: dict[str, Any], sse_id: str | None = None) -> Event:
@@ -182,17 +200,34 @@ class Event(BaseModel):
             pydantic.ValidationError: A known kind whose fields have the wrong
                 types; the stream logs and skips such an event.
         """
-        # NOTE: the validator itself, not model_validate: this runs for every
-        # event of every stream, and the wrapper's keyword handling shows.
+        # NOTE: the validator itself, not model_validate: the wrapper's keyword
+        # handling shows when this runs for every event of a stream.
         model = event_class(payload.get("event"))
         event: Event = model.__pydantic_validator__.validate_python(payload)
-        # Validating the payload itself and filling in the two envelope fields
-        # afterwards costs half as much as validating a merged copy; this runs
-        # for every event of every stream.
         fields = event.__dict__
         fields["id"] = sse_id
-        fields["raw"] = payload
+        fields[RAW_KEY] = payload
         return event
+
+
+DATA_KEY: Final = "\x00data"
+"""Where an event validated from its JSON text keeps that text for ``raw``."""
+
+RAW_KEY: Final = "\x00raw"
+"""Where an event keeps ``raw`` once parsed (or given to ``from_payload``)."""
+
+
+def parse_object(data: str) -> dict[str, Any]:
+    """Parse the JSON object of an event that pydantic has validated already.
+
+    orjson first; the standard library for what pydantic's parser accepts and
+    orjson refuses (``NaN``, lone surrogates in escapes).
+    """
+    try:
+        payload = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        payload = json.loads(data)
+    return cast(dict[str, Any], payload)
 
 
 class StageChangeEvent(Event):

@@ -58,3 +58,42 @@ def test_decode_batch_without_a_terminal_status_is_not_final() -> None:
     events, final = decode_batch(batch, "iv-1")
 
     assert not final and len(events) == 1
+
+
+def test_events_validated_from_text_parse_raw_on_first_use() -> None:
+    """``raw`` equals the payload, unknown keys included, and is parsed once."""
+    data = '{"event":"token","token":"Hi","stage_number":2,"ts":1.5}'
+
+    (event,), _ = decode_batch([ServerSentEvent(data, id="4")], "iv-1")
+
+    assert isinstance(event, TokenEvent) and event.token == "Hi"
+    assert event.raw == {"event": "token", "token": "Hi", "stage_number": 2, "ts": 1.5}
+    assert event.raw is event.raw
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"event": "status", "status": "scored"}',
+        '{"status":"scored","event":"status"}',
+        '{"event":"token","token":"x","event":"status","status":"scored"}',
+        ' {"event":"status","status":"scored"}',
+    ],
+    ids=["spaced", "kind-last", "kind-twice", "leading-space"],
+)
+def test_events_of_any_layout_get_the_model_of_their_parsed_kind(data: str) -> None:
+    """The kind read off the text is only a guess; the parsed kind decides."""
+    (event,), final = decode_batch([ServerSentEvent(data, id="1")], "iv-1")
+
+    assert isinstance(event, StatusEvent) and event.status == "scored"
+    assert final
+    assert event.raw["status"] == "scored"
+
+
+def test_raw_keeps_values_that_only_the_standard_parser_reads() -> None:
+    """A NaN that pydantic accepts still gives a ``raw`` (via the stdlib parser)."""
+    data = '{"event":"token","token":"a","score":NaN}'
+
+    (event,), _ = decode_batch([ServerSentEvent(data, id="1")], "iv-1")
+
+    assert event.raw["token"] == "a" and event.raw["score"] != event.raw["score"]
