@@ -206,10 +206,15 @@ def resumable(
 
             def remember(batch: Batch) -> None:
                 nonlocal previous_id
+                last_id = batch[-1].id
+                if len(batch) == 1 and last_id != previous_id:
+                    # A read of one event, the usual case of a paced stream.
+                    state.own_ids.append(hash(last_id))
+                    previous_id = state.last_event_id = last_id
+                    return
+
                 ids = [event.id for event in batch]
-                if ids[0] != previous_id and (
-                    len(ids) == 1 or len(set(ids)) == len(ids)
-                ):
+                if ids[0] != previous_id and len(set(ids)) == len(ids):
                     # The usual shape, every event on an id line of its own:
                     # no id repeats the one before it.
                     state.own_ids.extend(map(hash, ids))
@@ -220,7 +225,7 @@ def resumable(
                         else:
                             state.inherited[hash((event.id, event.data))] += 1
                         previous_id = event.id
-                previous_id = state.last_event_id = ids[-1]
+                previous_id = state.last_event_id = last_id
 
             def on_next(batch: Batch) -> None:
                 nonlocal failures, done

@@ -97,3 +97,28 @@ def test_raw_keeps_values_that_only_the_standard_parser_reads() -> None:
     (event,), _ = decode_batch([ServerSentEvent(data, id="1")], "iv-1")
 
     assert event.raw["token"] == "a" and event.raw["score"] != event.raw["score"]
+
+
+def test_a_batch_of_mixed_kinds_gives_each_event_its_own_model() -> None:
+    """Runs of one kind and changes of kind within one read are both typed right."""
+    batch = [
+        ServerSentEvent('{"event":"token","token":"a"}', id="1"),
+        ServerSentEvent('{"event":"token","token":"b"}', id="2"),
+        ServerSentEvent('{"event":"message","content":"ab"}', id="3"),
+        ServerSentEvent('{"event": "token", "token": "c"}', id="4"),
+        ServerSentEvent('{"event":"tokens","token":"d"}', id="5"),
+        ServerSentEvent('{"event":"stage_change","stage_number":2}', id="6"),
+    ]
+
+    events, final = decode_batch(batch, "iv-1")
+
+    kinds = [(type(e).__name__, e.kind) for e in events]
+    assert kinds == [
+        ("TokenEvent", "token"),
+        ("TokenEvent", "token"),
+        ("MessageEvent", "message"),
+        ("TokenEvent", "token"),
+        ("UnknownEvent", "tokens"),
+        ("StageChangeEvent", "stage_change"),
+    ]
+    assert not final
