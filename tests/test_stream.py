@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 import reactivex
+from aiohttp import web
 from reactivex import operators as ops
 
 import superme_rx._events
@@ -277,6 +278,43 @@ async def test_stream_without_reconnection_fails_on_a_drop() -> None:
                 await collect(
                     client.stream_interview(interview_id, reconnect=NO_RECONNECT)
                 )
+
+
+async def test_no_content_answer_on_reconnect_completes_the_stream() -> None:
+    """A 204 to the resumed request ends the stream: subscribers complete."""
+    seen_last_ids: list[str | None] = []
+
+    async def stream(request: web.Request) -> web.StreamResponse:
+        seen_last_ids.append(request.headers.get("Last-Event-ID"))
+        if len(seen_last_ids) > 1:
+            return web.Response(status=204)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(
+            b'id: 1\ndata: {"event":"token","token":"a"}\n\n'
+            b'id: 2\ndata: {"event":"token","token":"b"}\n\n'
+        )
+        assert request.transport is not None
+        request.transport.close()  # a drop before any terminal status
+        return response
+
+    app = web.Application()
+    app.router.add_get("/api/v3/agent/interview/{interview_id}/stream", stream)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        async with RxSuperMeClient("key", base_url=base_url) as client:
+            events = await asyncio.wait_for(
+                collect(client.stream_interview("iv-1", reconnect=FAST)), 10
+            )
+    finally:
+        await runner.cleanup()
+
+    assert [cast(TokenEvent, e).token for e in events] == ["a", "b"]
+    assert seen_last_ids == [None, "2"]
 
 
 async def test_idle_timeout_reconnects_a_silent_stream(
