@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
             "command": command,
             "library": library,
             "quick": settings.quick,
-            "reps": settings.reps,
+            "reps": results.get("reps", settings.reps),
             "loops": list(results.get("measured_loops", settings.loops)),
             "seconds": round(time.perf_counter() - started, 1),
             # Other work on the machine skews every figure; the load shows it.

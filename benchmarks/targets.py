@@ -8,7 +8,11 @@ from typing import Any
 
 from ._contenders import CONTENDERS
 
-__all__ = ["Check", "check_all"]
+__all__ = ["RECOMMENDED_LOOP", "Check", "check_all"]
+
+RECOMMENDED_LOOP = "asyncio"
+"""The loop the README recommends for many streams; issue #6 sets its targets
+on it (the contenders on the same loop). Figures on other loops compare."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,6 +24,8 @@ class Check:
     target: str
     measured: str
     met: bool
+    binding: bool = True
+    """Whether the issue sets this target here, not only for comparison."""
 
 
 def _median(node: dict[str, Any], name: str) -> float:
@@ -53,12 +59,15 @@ def _throughput(data: dict[str, Any]) -> list[Check]:
             ours = [key for key in ("rx", "rx_raw") if key in eps]
             for key, (other, factor) in itertools.product(ours, _THROUGHPUT_TARGETS):
                 ratio = eps[key] / eps[other]
+                # The issues ask for typed events, from events of about 200 B
+                # (the bare server's), on the recommended loop.
+                binding = key == "rx" and source == "bare" and loop == RECOMMENDED_LOOP
                 checks.append(
                     Check(
                         f"1 throughput ({source})", loop,
                         f"{CONTENDERS[key]} >= {factor:.0f}x {CONTENDERS[other]}",
                         f"{ratio:.2f}x ({eps[key]:,.0f} vs {eps[other]:,.0f} ev/s)",
-                        ratio >= factor,
+                        ratio >= factor, binding,
                     )
                 )  # fmt: skip
     return checks
@@ -71,14 +80,20 @@ def _paced(data: dict[str, Any]) -> list[Check]:
         p50, p99 = _median(rx, "p50_ms"), _median(rx, "p99_ms")
         rss = _median(rx, "peak_rss_mb")
         ratio = _median(other, "p99_ms") / p99
+        binding = loop == RECOMMENDED_LOOP
         checks += [
-            Check("2 paced", loop, "p50 <= 20 ms", f"{p50:.1f} ms", p50 <= 20),
-            Check("2 paced", loop, "p99 <= 150 ms", f"{p99:.1f} ms", p99 <= 150),
-            Check("2 paced", loop, "peak RSS <= 150 MB", f"{rss:.0f} MB", rss <= 150),
+            Check("2 paced", loop, "p50 <= 20 ms", f"{p50:.1f} ms", p50 <= 20, binding),
+            Check(
+                "2 paced", loop, "p99 <= 150 ms", f"{p99:.1f} ms", p99 <= 150, binding
+            ),
+            Check(
+                "2 paced", loop, "peak RSS <= 150 MB", f"{rss:.0f} MB", rss <= 150,
+                binding,
+            ),
             Check(
                 "2 paced", loop, "p99 >= 2x lower than aiohttp-sse-client",
                 f"{ratio:.2f}x ({p99:.1f} vs {_median(other, 'p99_ms'):.1f} ms)",
-                ratio >= 2,
+                ratio >= 2, binding,
             ),
         ]  # fmt: skip
     return checks
@@ -89,8 +104,11 @@ def _idle(data: dict[str, Any]) -> list[Check]:
     for loop, node in data["loops"].items():
         kb = _median(node["rx"], "kb_per_stream")
         checks.append(
-            Check("3 idle", loop, "<= 50 KB per open stream", f"{kb:.1f} KB", kb <= 50)
-        )
+            Check(
+                "3 idle", loop, "<= 50 KB per open stream", f"{kb:.1f} KB", kb <= 50,
+                loop == RECOMMENDED_LOOP,
+            )
+        )  # fmt: skip
     return checks
 
 
@@ -115,7 +133,7 @@ def _autoreply(data: dict[str, Any]) -> list[Check]:
                     "4 auto-reply", loop,
                     f"{label}: send->server p50 <= 3x {name}",
                     f"{p50 / reference:.1f}x ({p50:.1f} vs {reference:.2f} ms)",
-                    p50 <= 3 * reference,
+                    p50 <= 3 * reference, loop == RECOMMENDED_LOOP,
                 )
             )  # fmt: skip
     return checks
