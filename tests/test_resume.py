@@ -192,10 +192,17 @@ def test_resumable_delivers_new_events_that_repeat_the_previous_id() -> None:
 def test_resumable_skips_replays_of_events_without_ids_by_count() -> None:
     """Id-less replays are counted by data: one more copy than delivered is new."""
     scheduler = TestScheduler()
-    first = [on_next(1, sse("", "a")), on_next(2, [sse("", "a"), sse("", "b")]),
-             on_error(3, OSError("reset"))]  # fmt: skip
-    again = [on_next(1, [sse("", "a"), sse("", "a")]), on_next(2, sse("", "b")),
-             on_next(3, [sse("", "b"), sse("", "c")]), on_next(4, END)]  # fmt: skip
+    first: list[Recorded[Any]] = [
+        on_next(1, sse("", "a")),
+        on_next(2, [sse("", "a"), sse("", "b")]),
+        on_error(3, OSError("reset")),
+    ]
+    again: list[Recorded[Any]] = [
+        on_next(1, [sse("", "a"), sse("", "a")]),
+        on_next(2, sse("", "b")),
+        on_next(3, [sse("", "b"), sse("", "c")]),
+        on_next(4, END),
+    ]
     server = Server(scheduler, [first, again])
 
     messages = run(server, ReconnectPolicy(initial_delay=1.0))
