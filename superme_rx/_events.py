@@ -25,7 +25,7 @@ from ._config import ClientConfig
 from ._rest import api_error
 from ._resume import Batch, ReconnectPolicy, ResumeState, resumable
 from ._sharing import SharedSource
-from ._sse import EventTooLarge, ServerSentEvent, SSEDecoder
+from ._sse import EventTooLarge, SSEDecoder
 from .errors import StreamError, TransportError
 from .models import (
     DATA_KEY,
@@ -42,12 +42,13 @@ logger = logging.getLogger(__name__)
 _ERROR_BODY_LIMIT = 4096
 _READ_SIZE = 64 * 1024
 _SLICE = 16 * 1024
-_Guess = tuple[str, str, Callable[[str], Event] | None]
-"""The start of an event's text, the kind it names, and that kind's validator."""
+_Validate = Callable[[str], Event]
+_Guess = tuple[str, _Validate | None]
+"""The kind an event's text names at its start, and that kind's validator."""
 
-_NO_GUESS: _Guess = ("\x00", "", None)
+_NO_GUESS: _Guess = ("", None)
 _GUESSES: dict[str, _Guess] = {
-    start: (start, kind, model.__pydantic_validator__.validate_json)
+    start: (kind, model.__pydantic_validator__.validate_json)
     for kind, model in EVENT_MODELS.items()
     for start in (f'{{"event":"{kind}"', f'{{"event": "{kind}"')
 }
@@ -202,6 +203,7 @@ class InterviewStream:
         # NOTE: the last event ID survives reconnection (HTML 9.2.3).
         decoder.last_event_id = state.last_event_id
         on_next = observer.on_next
+        decode = decoder.feed_batch
 
         def feed(chunk: bytes) -> None:
             # uvloop hands over reads of several hundred KiB; decoding and
@@ -214,13 +216,13 @@ class InterviewStream:
             )  # fmt: skip
             for piece in pieces:
                 try:
-                    events = decoder.feed(piece)
+                    batch = decode(piece)
                 except EventTooLarge as exc:
-                    if exc.events:
-                        on_next(exc.events)
+                    if exc.batch.data:
+                        on_next(exc.batch)
                     raise
-                if events:
-                    on_next(events)
+                if batch.data:
+                    on_next(batch)
             if decoder.retry is not None:
                 state.retry_ms = decoder.retry
 
@@ -317,32 +319,32 @@ def decode_batch(batch: Batch, interview_id: str) -> tuple[list[Event], bool]:
     Returns the typed events and whether the last of them is a terminal
     status; events after that one are left out.
 
-    An event whose text starts with its ``event`` key, as the service writes
-    them, is validated by its model straight from the text (pydantic parses
-    it), and ``raw`` waits until asked for; the kind read off the text is
-    confirmed by the validated event. Anything else takes ``decode_event``,
-    which parses first, dispatches on the parsed kind and logs what it skips.
-    This loop runs for every event of every stream: each step in it showed in
-    the profile.
+    Events are validated by a model straight from their text (pydantic parses
+    it), and ``raw`` waits until asked for. Events of one kind come in runs (a
+    message's tokens), so each is tried with the model of the event before,
+    and its validated kind confirms the choice; otherwise the kind its text
+    names at its start, as the service writes them, picks the model. Anything
+    else takes ``decode_event``, which parses first, dispatches on the parsed
+    kind and logs what it skips. This loop runs for every event of every
+    stream: each step in it showed in the profile.
     """
     events: list[Event] = []
     append = events.append
-    # Events of one kind come in runs (a message's tokens): the last event's
-    # start is tried first, one comparison for most events.
-    prefix, kind, validate = _NO_GUESS
+    data_key = DATA_KEY
+    kind, validate = _NO_GUESS
 
-    for sse in batch:
-        data = sse.data
-        if not data.startswith(prefix):
-            prefix, kind, validate = _guess_kind(data)
+    for data, sse_id in zip(batch.data, batch.id, strict=True):
         event: Event | None = None
         if validate is not None:
             try:
                 event = validate(data)
             except ValidationError:
                 event = None
-        if event is None or event.kind != kind:
-            event = decode_event(sse, interview_id)
+        if event is None or event.__dict__["kind"] != kind:
+            kind, validate = _guess_kind(data)
+            event = _validate_guess(validate, kind, data)
+        if event is None:
+            event = decode_event(data, sse_id, interview_id)
             if event is None:
                 continue
             append(event)
@@ -351,8 +353,8 @@ def decode_batch(batch: Batch, interview_id: str) -> tuple[list[Event], bool]:
             continue
 
         fields = event.__dict__
-        fields["id"] = sse.id or None
-        fields[DATA_KEY] = data
+        fields["id"] = sse_id or None
+        fields[data_key] = data
         append(event)
         if kind == "status" and fields["status"] in TERMINAL_STATUSES:
             return events, True
@@ -360,31 +362,42 @@ def decode_batch(batch: Batch, interview_id: str) -> tuple[list[Event], bool]:
     return events, False
 
 
-def decode_event(sse: ServerSentEvent, interview_id: str) -> Event | None:
-    """Turn one SSE event into a typed event; log and return None when malformed."""
+def _validate_guess(validate: _Validate | None, kind: str, data: str) -> Event | None:
+    """Validate ``data`` by the model its start names, if it is of that kind."""
+    if validate is None:
+        return None
     try:
-        payload = orjson.loads(sse.data)
+        event = validate(data)
+    except ValidationError:
+        return None
+    return event if event.kind == kind else None
+
+
+def decode_event(data: str, sse_id: str, interview_id: str) -> Event | None:
+    """Type one event's data; log and return None when it is malformed."""
+    try:
+        payload = orjson.loads(data)
     except orjson.JSONDecodeError:
         logger.warning(
             "interview %s: skipped event id=%r: data is not JSON (%d chars)",
-            interview_id, sse.id, len(sse.data),
+            interview_id, sse_id, len(data),
         )  # fmt: skip
         return None
 
     if not isinstance(payload, dict):
         logger.warning(
             "interview %s: skipped event id=%r: data is JSON %s, not an object",
-            interview_id, sse.id, type(payload).__name__,
+            interview_id, sse_id, type(payload).__name__,
         )  # fmt: skip
         return None
 
     try:
-        event = Event.from_payload(payload, sse.id or None)
+        event = Event.from_payload(payload, sse_id or None)
     except ValidationError as exc:
         fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
         logger.warning(
             "interview %s: skipped event id=%r of kind %r: invalid %s",
-            interview_id, sse.id, payload.get("event"), fields,
+            interview_id, sse_id, payload.get("event"), fields,
         )  # fmt: skip
         return None
 

@@ -16,6 +16,7 @@ import random
 from array import array
 from collections import Counter
 from collections.abc import Callable
+from operator import eq
 from typing import Protocol, TypeVar
 
 import reactivex
@@ -23,7 +24,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable, SerialDisposable
 
 from ._aio import default_scheduler
-from ._sse import EventTooLarge, ServerSentEvent
+from ._sse import EventBatch, EventTooLarge
 from .errors import ApiError, StreamError
 
 __all__ = [
@@ -119,7 +120,7 @@ class ResumeState:
     inherited: array[int] = dataclasses.field(default_factory=lambda: array("q"))
 
 
-Batch = list[ServerSentEvent]
+Batch = EventBatch
 """The events one read of the connection completed, handled together: the cost
 of the chain is paid once per read, not once per event."""
 
@@ -187,47 +188,48 @@ def resumable(
             state.connections += 1
             state.no_content = False
 
-            def is_replay(event: ServerSentEvent) -> bool:
+            def is_replay(event_id: str, data: str) -> bool:
                 # An id that differs from the one before came on its own id
                 # line, and such ids name one event each; an event that kept
                 # the previous id is told apart by its data.
-                if event.id != previous_id:
-                    return hash(event.id) in delivered
-                key = hash((event.id, event.data))
+                if event_id != previous_id:
+                    return hash(event_id) in delivered
+                key = hash((event_id, data))
                 seen[key] += 1
                 return seen[key] <= inherited[key]
 
             def skip_replays(batch: Batch) -> Batch:
                 nonlocal catching_up, previous_id
-                for index, event in enumerate(batch):
-                    if not is_replay(event):
+                pairs = zip(batch.id, batch.data, strict=True)
+                for index, (event_id, data) in enumerate(pairs):
+                    if not is_replay(event_id, data):
                         catching_up = False
-                        return batch[index:]
-                    previous_id = event.id
-                    logger.debug("%s: skipped replay id=%s", name, event.id)
-                return []
+                        return batch.since(index)
+                    previous_id = event_id
+                    logger.debug("%s: skipped replay id=%s", name, event_id)
+                return EventBatch()
 
             def remember(batch: Batch) -> None:
                 nonlocal previous_id
-                last_id = batch[-1].id
-                if len(batch) == 1 and last_id != previous_id:
+                ids = batch.id
+                last_id = ids[-1]
+                if len(ids) == 1 and last_id != previous_id:
                     # A read of one event, the usual case of a paced stream.
                     state.own_ids.append(hash(last_id))
                     previous_id = state.last_event_id = last_id
                     return
 
-                ids = [event.id for event in batch]
-                if ids[0] != previous_id and len(set(ids)) == len(ids):
+                if ids[0] != previous_id and not any(map(eq, ids, ids[1:])):
                     # The usual shape, every event on an id line of its own:
                     # no id repeats the one before it.
                     state.own_ids.extend(map(hash, ids))
                 else:
-                    for event in batch:
-                        if event.id != previous_id:
-                            state.own_ids.append(hash(event.id))
+                    for event_id, data in zip(ids, batch.data, strict=True):
+                        if event_id != previous_id:
+                            state.own_ids.append(hash(event_id))
                         else:
-                            state.inherited.append(hash((event.id, event.data)))
-                        previous_id = event.id
+                            state.inherited.append(hash((event_id, data)))
+                        previous_id = event_id
                 previous_id = state.last_event_id = last_id
 
             def on_next(batch: Batch) -> None:
@@ -236,7 +238,7 @@ def resumable(
                     return
                 if catching_up:
                     batch = skip_replays(batch)
-                if not batch:
+                if not batch.data:
                     return
 
                 items, final = decode(batch)

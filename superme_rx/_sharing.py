@@ -138,10 +138,25 @@ class SharedSource(Generic[_T]):
             connection.dispose()
 
     def _on_next(self, items: list[_T]) -> None:
-        self._buffer.extend(items)
+        if self._buffer.maxlen != 0:
+            self._buffer.extend(items)
+        rest = iter(items)
+        observers = self._observers
+        if len(observers) == 1:
+            # The usual case, one subscriber: delivered without the loop over
+            # subscribers, until a subscriber comes or goes.
+            sole = observers[0]
+            deliver = sole.on_next
+            for item in rest:
+                try:
+                    deliver(item)
+                except Exception as exc:
+                    self._detach(sole, exc)
+                if self._observers is not observers:
+                    break
         # NOTE: item by item across subscribers, as a Subject would: side
         # effects of two subscribers interleave in the order of the events.
-        for item in items:
+        for item in rest:
             for observer in self._observers:
                 try:
                     observer.on_next(item)

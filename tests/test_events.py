@@ -8,7 +8,12 @@ import pytest
 
 from superme_rx import StatusEvent, TokenEvent, UnknownEvent
 from superme_rx._events import decode_batch
-from superme_rx._sse import ServerSentEvent
+from superme_rx._sse import EventBatch, ServerSentEvent
+
+
+def one(data: str, sse_id: str) -> EventBatch:
+    """A batch of one event."""
+    return EventBatch.of([ServerSentEvent(data, id=sse_id)])
 
 
 def test_decode_batch_types_good_events_and_skips_bad_ones_with_a_warning(
@@ -25,7 +30,7 @@ def test_decode_batch_types_good_events_and_skips_bad_ones_with_a_warning(
         ServerSentEvent('{"event":"status","status":"completed"}', id=""),
     ]
 
-    events, final = decode_batch(batch, "iv-1")
+    events, final = decode_batch(EventBatch.of(batch), "iv-1")
 
     assert final
     assert [type(e) for e in events] == [TokenEvent, UnknownEvent, StatusEvent]
@@ -45,7 +50,7 @@ def test_decode_batch_stops_after_the_first_terminal_status() -> None:
         ServerSentEvent('{"event":"token","token":"late"}', id="3"),
     ]
 
-    events, final = decode_batch(batch, "iv-1")
+    events, final = decode_batch(EventBatch.of(batch), "iv-1")
 
     assert final
     assert [e.id for e in events] == ["1", "2"]
@@ -55,7 +60,7 @@ def test_decode_batch_without_a_terminal_status_is_not_final() -> None:
     """A batch of ordinary events reports that the stream goes on."""
     batch = [ServerSentEvent('{"event":"status","status":"in_progress"}', id="1")]
 
-    events, final = decode_batch(batch, "iv-1")
+    events, final = decode_batch(EventBatch.of(batch), "iv-1")
 
     assert not final and len(events) == 1
 
@@ -64,7 +69,7 @@ def test_events_validated_from_text_parse_raw_on_first_use() -> None:
     """``raw`` equals the payload, unknown keys included, and is parsed once."""
     data = '{"event":"token","token":"Hi","stage_number":2,"ts":1.5}'
 
-    (event,), _ = decode_batch([ServerSentEvent(data, id="4")], "iv-1")
+    (event,), _ = decode_batch(one(data, "4"), "iv-1")
 
     assert isinstance(event, TokenEvent) and event.token == "Hi"
     assert event.raw == {"event": "token", "token": "Hi", "stage_number": 2, "ts": 1.5}
@@ -83,7 +88,7 @@ def test_events_validated_from_text_parse_raw_on_first_use() -> None:
 )
 def test_events_of_any_layout_get_the_model_of_their_parsed_kind(data: str) -> None:
     """The kind read off the text is only a guess; the parsed kind decides."""
-    (event,), final = decode_batch([ServerSentEvent(data, id="1")], "iv-1")
+    (event,), final = decode_batch(one(data, "1"), "iv-1")
 
     assert isinstance(event, StatusEvent) and event.status == "scored"
     assert final
@@ -94,7 +99,7 @@ def test_raw_keeps_values_that_only_the_standard_parser_reads() -> None:
     """A NaN that pydantic accepts still gives a ``raw`` (via the stdlib parser)."""
     data = '{"event":"token","token":"a","score":NaN}'
 
-    (event,), _ = decode_batch([ServerSentEvent(data, id="1")], "iv-1")
+    (event,), _ = decode_batch(one(data, "1"), "iv-1")
 
     assert event.raw["token"] == "a" and event.raw["score"] != event.raw["score"]
 
@@ -110,7 +115,7 @@ def test_a_batch_of_mixed_kinds_gives_each_event_its_own_model() -> None:
         ServerSentEvent('{"event":"stage_change","stage_number":2}', id="6"),
     ]
 
-    events, final = decode_batch(batch, "iv-1")
+    events, final = decode_batch(EventBatch.of(batch), "iv-1")
 
     kinds = [(type(e).__name__, e.kind) for e in events]
     assert kinds == [

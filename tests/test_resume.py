@@ -17,7 +17,7 @@ from superme_rx._resume import (
     ResumeState,
     resumable,
 )
-from superme_rx._sse import EventTooLarge, ServerSentEvent
+from superme_rx._sse import EventBatch, EventTooLarge, ServerSentEvent
 from superme_rx.errors import ApiError, NotFoundError, RateLimitError, StreamError
 
 on_next = ReactiveTest.on_next
@@ -52,22 +52,28 @@ class Server:
         self.opened_at: list[float] = []
         self.no_content_on: set[int] = set()
 
-    def connect(self, state: ResumeState) -> Observable[list[ServerSentEvent]]:
+    def connect(self, state: ResumeState) -> Observable[EventBatch]:
         index = len(self.last_ids)
         self.last_ids.append(state.last_event_id)
         self.opened_at.append(self.scheduler.clock)
         if index in self.no_content_on:
             state.no_content = True
         script = self.scheduler.create_cold_observable(*self.scripts[index])
-        return script.pipe(ops.map(lambda e: e if isinstance(e, list) else [e]))
+        return script.pipe(ops.map(as_batch))
 
 
-def decode(batch: list[ServerSentEvent]) -> tuple[list[ServerSentEvent], bool]:
+def as_batch(item: ServerSentEvent | list[ServerSentEvent]) -> EventBatch:
+    """A scripted event, or a list of them, as one read's batch."""
+    return EventBatch.of(item if isinstance(item, list) else [item])
+
+
+def decode(batch: EventBatch) -> tuple[list[ServerSentEvent], bool]:
     """Pass events through, stopping after END."""
-    for index, event in enumerate(batch):
-        if event is END:
-            return batch[: index + 1], True
-    return batch, False
+    events = batch.events()
+    for index, event in enumerate(events):
+        if event == END:
+            return events[: index + 1], True
+    return events, False
 
 
 def values(messages: list[Recorded[Any]]) -> list[Any]:
@@ -124,7 +130,7 @@ def test_resumable_sends_the_last_id_and_honours_server_retry() -> None:
     )
     original = server.connect
 
-    def connect_with_retry(state: ResumeState) -> Observable[list[ServerSentEvent]]:
+    def connect_with_retry(state: ResumeState) -> Observable[EventBatch]:
         state.retry_ms = 7000
         return original(state)
 

@@ -181,6 +181,70 @@ def test_shared_source_interleaves_subscribers_in_event_order() -> None:
     assert seen == ["xa", "ya", "xb", "yb"]
 
 
+def test_a_subscriber_added_during_a_batch_gets_the_batch_from_the_next_item() -> None:
+    """A sole subscriber that brings another in mid-batch shares the rest with it."""
+    scheduler = TestScheduler()
+    source = scheduler.create_hot_observable(on_next(210, ["a", "b", "c"]))
+    shared = SharedSource(source)
+    seen: list[str] = []
+
+    def first(value: str) -> None:
+        seen.append("x" + value)
+        if value == "a":
+            shared.observe().subscribe(lambda v: seen.append("y" + v))
+
+    scheduler.schedule_absolute(200, lambda *_: shared.observe().subscribe(first))
+    scheduler.start()
+
+    assert seen == ["xa", "xb", "yb", "xc", "yc"]
+
+
+def test_a_sole_subscriber_leaving_mid_batch_gets_no_more_and_disconnects() -> None:
+    """Disposing inside the callback stops delivery at once and closes the source."""
+    scheduler = TestScheduler()
+    source = scheduler.create_hot_observable(on_next(210, [1, 2, 3]), on_next(220, [4]))
+    shared = SharedSource(source)
+    seen: list[int] = []
+    holder: dict[str, Any] = {}
+
+    def on_value(value: int) -> None:
+        seen.append(value)
+        if value == 2:
+            holder["d"].dispose()
+
+    def subscribe(*_: Any) -> None:
+        holder["d"] = shared.observe().subscribe(on_value)
+
+    scheduler.schedule_absolute(200, subscribe)
+    scheduler.start()
+
+    assert seen == [1, 2]
+    assert not shared.connected
+    assert source.subscriptions == [Subscription(200, 210)]
+
+
+def test_a_sole_subscriber_that_raises_mid_batch_is_detached_once() -> None:
+    """The raising subscriber hears its error once; the connection closes."""
+    scheduler = TestScheduler()
+    source = scheduler.create_hot_observable(on_next(210, [1, 2, 3]))
+    shared = SharedSource(source)
+    seen: list[int] = []
+    errors: list[Exception] = []
+
+    def on_value(value: int) -> None:
+        seen.append(value)
+        raise ValueError(f"bad {value}")
+
+    scheduler.schedule_absolute(
+        200, lambda *_: shared.observe().subscribe(on_value, errors.append)
+    )
+    scheduler.start()
+
+    assert seen == [1]
+    assert [str(e) for e in errors] == ["bad 1"]
+    assert source.subscriptions == [Subscription(200, 210)]
+
+
 def test_shared_source_fail_errors_every_subscriber_and_disconnects() -> None:
     """fail() sends the error to every subscriber and ends the source subscription."""
     scheduler = TestScheduler()
