@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 import pytest
 
-from superme_rx._sse import EventTooLarge, ServerSentEvent, SSEDecoder
+from superme_rx._sse import EventBatch, EventTooLarge, ServerSentEvent, SSEDecoder
 from superme_rx.errors import InvalidArgumentError, StreamError
 
 E = ServerSentEvent
@@ -507,6 +507,7 @@ def test_event_too_large_reports_and_resets() -> None:
         "9",
         [E("ok", id="9")],
     )
+    assert error.batch == EventBatch(["ok"], ["message"], ["9"])
     assert "50 bytes" in str(error) and "'9'" in str(error)
     assert "max_event_bytes" in str(error)
     assert decoder.feed(b"data: next\n\n") == [E("next", id="9")]

@@ -257,14 +257,19 @@ async def test_malformed_payloads_are_skipped_and_logged(
 
 
 async def test_oversized_event_is_a_clear_error() -> None:
-    """An event past max_event_bytes ends the stream with EventTooLarge."""
+    """An event past max_event_bytes ends the stream with EventTooLarge; the
+    event before it is delivered first."""
     faults = Faults(oversized_event_bytes=3_000_000)
+    seen: list[Event] = []
     async with Simulator(time_scale=0, large=SCRIPT, faults=faults) as sim:
         async with RxSuperMeClient(sim.api_key, base_url=sim.base_url) as client:
             interview_id = await start(client)
+            stream = client.stream_interview(interview_id)
             with pytest.raises(EventTooLarge):
-                await collect(client.stream_interview(interview_id))
+                await stream.pipe(ops.do_action(seen.append))
+            first = sim.interview(interview_id).events[0]
 
+    assert [without_ts(event.raw) for event in seen] == [first]
     assert len(stream_requests(sim)) == 1
 
 
