@@ -97,9 +97,6 @@ class EventBatch:
             batch.id.append(event.id)
         return batch
 
-    def __len__(self) -> int:
-        return len(self.data)
-
     def events(self) -> list[ServerSentEvent]:
         """The events as ``ServerSentEvent`` objects."""
         return list(map(_make_event, self.data, self.event, self.id))
