@@ -97,6 +97,12 @@ def run(server: Server, policy: ReconnectPolicy) -> list[Recorded[Any]]:
     return unbatched(server.scheduler.start(lambda: stream).messages)
 
 
+def delivered_data(server: Server) -> list[str]:
+    """The data of every event delivered across the server's connections."""
+    messages = run(server, ReconnectPolicy(initial_delay=1.0))
+    return [event.data for event in values(messages)]
+
+
 def unbatched(messages: list[Recorded[Any]]) -> list[Recorded[Any]]:
     """Recorded batches as one on_next per event, at the batch's time."""
     out: list[Recorded[Any]] = []
@@ -168,9 +174,7 @@ def test_resumable_skips_replayed_events_whose_data_was_stamped_again() -> None:
              on_next(3, sse("3", "c@2")), on_next(4, END)]  # fmt: skip
     server = Server(scheduler, [first, again])
 
-    messages = run(server, ReconnectPolicy(initial_delay=1.0))
-
-    assert [e.data for e in values(messages)] == [
+    assert delivered_data(server) == [
         "a@1",
         "b@1",
         "c@2",
@@ -185,9 +189,7 @@ def test_resumable_delivers_new_events_that_repeat_the_previous_id() -> None:
     resumed = [on_next(1, sse("5", "c")), on_next(2, END)]
     server = Server(scheduler, [first, resumed])
 
-    messages = run(server, ReconnectPolicy(initial_delay=1.0))
-
-    assert [e.data for e in values(messages)] == [
+    assert delivered_data(server) == [
         "a",
         "b",
         "c",
@@ -211,9 +213,7 @@ def test_resumable_skips_replays_of_events_without_ids_by_count() -> None:
     ]
     server = Server(scheduler, [first, again])
 
-    messages = run(server, ReconnectPolicy(initial_delay=1.0))
-
-    assert [e.data for e in values(messages)] == [
+    assert delivered_data(server) == [
         "a",
         "a",
         "b",
