@@ -341,8 +341,10 @@ def decode_batch(batch: Batch, interview_id: str) -> tuple[list[Event], bool]:
             except ValidationError:
                 event = None
         if event is None or event.__dict__["kind"] != kind:
+            tried = validate
             kind, validate = _guess_kind(data)
-            event = _validate_guess(validate, kind, data)
+            # The model just tried, named again, would only fail again.
+            event = None if validate is tried else _validate_guess(validate, kind, data)
         if event is None:
             event = decode_event(data, sse_id, interview_id)
             if event is None:
